@@ -1,0 +1,176 @@
+"""The backend contract: one async ``stream(request)`` that yields typed events.
+
+A backend owns one provider's wire format (or one local runtime). It yields ``ReasoningDelta``,
+``TextDelta``, ``UsageUpdate`` and ``StatusNote`` events in order and always ends with exactly one
+``Finished`` event, also when it fails: errors that happen once a request is under way are
+delivered as ``Finished(stop_reason=ERROR or INTERRUPTED, error=...)`` so partial output is never
+lost. Errors that make the request impossible before it starts (bad configuration, missing key)
+are raised as ``ConfigError`` / ``AuthError`` from ``stream`` before the first event.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from backends.budget import Budget
+from backends.events import (
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    Timings,
+)
+
+Role = Literal["system", "user", "assistant"]
+ThinkingText = Literal["full", "summary", "count", "none"]
+BudgetPrecision = Literal["exact", "approximate", "bucketed", "on_off", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One turn of a conversation.
+
+    ``continuation`` is what the backend that produced an assistant turn asked to get back on
+    later requests (see ``Finished.continuation``); other backends ignore it.
+    """
+
+    role: Role
+    text: str
+    thinking: str = ""
+    continuation: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """One request to a backend.
+
+    ``budget`` is live: the UI may change it while the reply streams. ``conversation_id`` lets a
+    local backend keep a KV-cache snapshot per conversation. ``max_tokens`` caps all output
+    (thinking included); ``None`` = the backend's default.
+    """
+
+    messages: Sequence[Message]
+    budget: Budget = field(default_factory=Budget)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a backend can do, shown to the user instead of pretending.
+
+    ``thinking_text``: full chain of thought, a provider summary, only a token count, or nothing.
+    ``budget_precision``: how closely the thinking budget is honoured. ``live_budget``: whether a
+    budget change acts on the reply in flight (else it applies to the next request).
+    """
+
+    can_think: bool = False
+    thinking_text: ThinkingText = "none"
+    budget_precision: BudgetPrecision = "none"
+    live_budget: bool = False
+    local: bool = False
+    reports_usage: bool = True
+
+
+class NoOptions(BaseModel):
+    """Options model of a backend kind that takes none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSpec:
+    """Everything needed to build one backend, already validated by the registry.
+
+    ``name`` is the configured name ("local", "gpt"); ``options`` is an instance of the backend
+    class's ``Options`` model. ``api_key`` is read from the env var ``api_key_env`` and is never
+    logged, stored or shown.
+    """
+
+    name: str
+    kind: str
+    model: str
+    options: BaseModel = field(default_factory=NoOptions)
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    api_key_env: str | None = None
+    hardware_cost_per_hour: float = 0.0
+
+
+class Backend(abc.ABC):
+    """Base class of every backend.
+
+    Subclasses implement ``_stream``; ``stream`` wraps it to stamp client-side timings on the final
+    ``Finished`` event. Subclasses declare ``kind`` and an ``Options`` pydantic model
+    (``extra="forbid"``) and are built from a ``BackendSpec``.
+    """
+
+    kind: ClassVar[str] = ""
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    capabilities: Capabilities = Capabilities()
+
+    def __init__(self, spec: BackendSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.model = spec.model
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Stream one reply. Ends with exactly one ``Finished``.
+
+        Raises ``ConfigError`` / ``AuthError`` before the first event when the request cannot be
+        made at all; every later failure arrives as ``Finished.error``.
+        """
+        started = time.monotonic()
+        first_token: float | None = None
+        first_text: float | None = None
+        async for event in self._stream(request):
+            if isinstance(event, (ReasoningDelta, TextDelta)) and event.text:
+                now = time.monotonic()
+                if first_token is None:
+                    first_token = now
+                if first_text is None and isinstance(event, TextDelta):
+                    first_text = now
+            if isinstance(event, Finished):
+                server = event.timings
+                timings = Timings(
+                    started=started,
+                    first_token=first_token,
+                    first_text=first_text,
+                    ended=time.monotonic(),
+                    server_prompt_ms=server.server_prompt_ms if server else None,
+                    server_decode_ms=server.server_decode_ms if server else None,
+                    server_decode_tokens=server.server_decode_tokens if server else None,
+                )
+                yield replace(event, timings=timings)
+                return
+            yield event
+
+    @abc.abstractmethod
+    def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Yield the reply's events, ending with ``Finished``; see ``stream``."""
+
+    async def list_models(self) -> list[str]:
+        """Models this backend can serve; the default is just the configured one."""
+        return [self.model]
+
+    async def check(self) -> str | None:
+        """Is the backend usable? ``None`` when it is, else a one-line reason with the fix.
+
+        Must be cheap and must not load a model or spend tokens.
+        """
+        return None
+
+    async def aclose(self) -> None:
+        """Release connections, threads and model memory. Safe to call twice."""
+        return None
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.kind}: {self.model})"

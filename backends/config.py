@@ -1,0 +1,194 @@
+"""ponder's configuration: one TOML file in the platform config dir, validated with pydantic.
+
+Keys are never stored in the file: a backend names the environment variable that holds its key
+(``api_key_env``). Every problem is reported as a ``ConfigError`` that names the file, the line
+or field, and the fix. Example::
+
+    default_backend = "local"
+    theme = "ponder-dark"
+    budget_steps = [0, 256, 1024, 4096, "auto"]
+
+    [backends.claude]
+    kind = "anthropic"
+    model = "claude-sonnet-4-5"
+    api_key_env = "ANTHROPIC_API_KEY"
+
+    [backends.qwen]
+    kind = "llama"
+    model = "~/models/Qwen3-1.7B-Q4_K_M.gguf"
+    options = { n_ctx = 8192 }
+
+    [prices."my-model"]
+    input = 0.5
+    output = 1.5
+
+    [keys]
+    budget_up = "ctrl+up"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from backends.errors import ConfigError
+
+APP_NAME = "ponder"
+CONFIG_ENV = "PONDER_CONFIG"
+DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [
+    0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, "auto",
+]  # fmt: skip
+
+
+class PriceOverride(BaseModel):
+    """USD per million tokens; overrides genai-prices' data for one model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+
+
+class BackendEntry(BaseModel):
+    """One configured backend. ``options`` are validated later by the backend kind's model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    model: str = ""
+    base_url: str | None = None
+    api_key_env: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    hardware_cost_per_hour: float = Field(default=0.0, ge=0)
+
+
+def _default_backends() -> dict[str, BackendEntry]:
+    return {"local": BackendEntry(kind="llama", model="embedded")}
+
+
+class Settings(BaseModel):
+    """Everything the config file can say. Built-in ``local`` backend is always present."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_backend: str = "local"
+    theme: str = "ponder-dark"
+    budget_steps: list[int | Literal["auto"]] = Field(
+        default_factory=lambda: list(DEFAULT_BUDGET_STEPS)
+    )
+    default_budget: int | Literal["auto"] = 0
+    max_tokens: int | None = Field(default=None, gt=0)
+    keys: dict[str, str] = Field(default_factory=dict)
+    backends: dict[str, BackendEntry] = Field(default_factory=_default_backends)
+    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    history: bool = True
+
+    @field_validator("backends")
+    @classmethod
+    def _keep_local(cls, value: dict[str, BackendEntry]) -> dict[str, BackendEntry]:
+        merged = _default_backends()
+        merged.update(value)
+        return merged
+
+    @field_validator("budget_steps")
+    @classmethod
+    def _steps_sorted(cls, value: list[int | str]) -> list[int | str]:
+        numbers = [step for step in value if step != "auto"]
+        if any(isinstance(step, int) and step < 0 for step in numbers):
+            raise ValueError("budget steps must be >= 0")
+        if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+            raise ValueError("budget steps must be increasing numbers (then optionally 'auto')")
+        if not value:
+            raise ValueError("give at least one budget step")
+        return value
+
+
+def config_path() -> Path:
+    """The config file: ``$PONDER_CONFIG`` or ``<platform config dir>/ponder/config.toml``."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    """Where ponder keeps its data (history database, caches)."""
+    override = os.environ.get("PONDER_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the config file; a missing file means the defaults.
+
+    Raises ``ConfigError`` naming the file, the line (syntax) or field (validation) and the fix.
+    """
+    path = path or config_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            "fix the line shown (strings need quotes, tables need [brackets])",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot be read: {exc}", "check the file's permissions"
+        ) from None
+    return settings_from_dict(raw, source=str(path))
+
+
+def settings_from_dict(raw: dict[str, Any], source: str = "config") -> Settings:
+    """Validate a parsed config; ``source`` names it in errors."""
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc)}", _fix_for(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first problem as ``field.path: message`` (plus how many more)."""
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def _fix_for(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    if first["type"] == "extra_forbidden":
+        return "remove it or check its spelling against the README's configuration section"
+    if first["type"] == "missing":
+        return "add the missing field"
+    return "correct the value (see the README's configuration section)"
+
+
+def save_theme(theme: str, path: Path | None = None) -> None:
+    """Persist the theme choice, keeping the rest of the file (comments included) as it is."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(_set_top_level_string(text, "theme", theme), encoding="utf-8")
+
+
+def _set_top_level_string(text: str, key: str, value: str) -> str:
+    """Set ``key = "value"`` in the top-level table of a TOML document, editing in place."""
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    document[key] = value
+    return tomlkit.dumps(document)

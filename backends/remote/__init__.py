@@ -1,0 +1,1 @@
+"""HTTP adapters: one module per provider wire format."""

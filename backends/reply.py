@@ -1,0 +1,67 @@
+"""Run one request to the end and collect what came back (headless: CLI, compare, eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backends.base import Backend, ChatRequest
+from backends.events import (
+    Finished,
+    ReasoningDelta,
+    StatusNote,
+    StopReason,
+    StreamEvent,
+    TextDelta,
+)
+
+
+@dataclass(slots=True)
+class Reply:
+    """Everything one reply produced. ``finished`` is always set once ``collect`` returns."""
+
+    text_parts: list[str] = field(default_factory=list)
+    thinking_parts: list[str] = field(default_factory=list)
+    notes: list[StatusNote] = field(default_factory=list)
+    finished: Finished | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def thinking(self) -> str:
+        return "".join(self.thinking_parts)
+
+    @property
+    def stop_reason(self) -> StopReason:
+        return self.finished.stop_reason if self.finished else StopReason.INTERRUPTED
+
+
+async def collect(
+    backend: Backend,
+    request: ChatRequest,
+    on_event: Callable[[StreamEvent], None] | None = None,
+) -> Reply:
+    """Stream ``request`` to the end, calling ``on_event`` for each event; return the reply.
+
+    If the caller is cancelled, the stream is closed (the backend stops) and the cancellation
+    propagates; the partial reply is whatever was collected.
+    """
+    reply = Reply()
+    stream = backend.stream(request)
+    try:
+        async for event in stream:
+            if on_event is not None:
+                on_event(event)
+            if isinstance(event, ReasoningDelta):
+                reply.thinking_parts.append(event.text)
+            elif isinstance(event, TextDelta):
+                reply.text_parts.append(event.text)
+            elif isinstance(event, StatusNote):
+                reply.notes.append(event)
+            elif isinstance(event, Finished):
+                reply.finished = event
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
+    return reply

@@ -1,0 +1,23 @@
+"""ruff (lint and format) is part of the test command, so CI and the README agree."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_ruff_check_is_clean() -> None:
+    result = ruff("check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = ruff("format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,1 @@
+"""ponder terminal UI and CLI."""

@@ -1,0 +1,186 @@
+"""Headless sub-commands: ``ponder ask`` and ``ponder backends``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any, TextIO
+
+from backends.base import Backend, ChatRequest, Message
+from backends.budget import Budget
+from backends.config import Settings
+from backends.errors import PonderError
+from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, TextDelta
+from backends.meters import MessageMeter, format_meter_line
+from backends.pricing import PriceBook
+from backends.registry import availability, build_backend
+from backends.reply import Reply, collect
+from tui.safe_text import printable
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+def settings_budget(settings: Settings) -> int | None:
+    return None if settings.default_budget == "auto" else settings.default_budget
+
+
+def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.prompt:
+        return " ".join(args.prompt)
+    if stdin.isatty():
+        raise PonderError("no prompt given", 'pass it as an argument: ponder ask "..."')
+    text = stdin.read()
+    if not text.strip():
+        raise PonderError("the prompt read from stdin is empty", "pipe some text into ponder ask")
+    return text
+
+
+class TerminalPrinter:
+    """Writes thinking (dimmed) to stderr and the answer to stdout as events arrive."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.dim = err.isatty()
+        self.in_thinking = False
+
+    def __call__(self, event: StreamEvent) -> None:
+        if isinstance(event, ReasoningDelta):
+            if not self.in_thinking:
+                self.in_thinking = True
+                self.err.write(DIM if self.dim else "")
+            self.err.write(printable(event.text))
+            self.err.flush()
+        elif isinstance(event, TextDelta):
+            self._end_thinking()
+            self.out.write(printable(event.text))
+            self.out.flush()
+        elif isinstance(event, StatusNote) and event.kind != "skipped":
+            self._end_thinking()
+            self.err.write(f"[{event.kind}] {printable(event.text)}\n")
+
+    def _end_thinking(self) -> None:
+        if self.in_thinking:
+            self.in_thinking = False
+            self.err.write((RESET if self.dim else "") + "\n")
+            self.err.flush()
+
+
+async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """``ponder ask``: one reply, streamed; returns the exit code."""
+    prompt = read_prompt(args, sys.stdin)
+    spec = args.ask_backend or args.backend or settings.default_backend
+    budget_limit = settings_budget(settings) if args.budget == "config" else args.budget
+    backend = build_backend(settings, spec)
+    messages = [Message("system", args.system)] if args.system else []
+    messages.append(Message("user", prompt))
+    request = ChatRequest(
+        messages=messages,
+        budget=Budget(budget_limit, args.min_think),
+        max_tokens=args.max_tokens or settings.max_tokens,
+        temperature=args.temperature,
+        seed=args.seed,
+    )
+    meter = MessageMeter(
+        backend.kind,
+        backend.model,
+        PriceBook(settings.prices),
+        local=backend.capabilities.local,
+        hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
+    )
+    meter.start()
+    printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)
+
+    def on_event(event: StreamEvent) -> None:
+        meter.feed(event)
+        if printer is not None:
+            printer(event)
+
+    try:
+        reply = await collect(backend, request, on_event)
+    finally:
+        await backend.aclose()
+    finished = reply.finished
+    if args.json:
+        json.dump(reply_json(backend, request, reply, meter), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        if printer is not None:
+            printer._end_thinking()
+        if reply.text and not reply.text.endswith("\n"):
+            sys.stdout.write("\n")
+        produced = bool(reply.text or reply.thinking)
+        error = finished.error if finished is not None else None
+        if produced or error is None:
+            sys.stderr.write(format_meter_line(meter.reading()) + "\n")
+        if error is not None:
+            partial = " (partial reply kept above)" if produced else ""
+            sys.stderr.write(f"ponder: {error}{partial}\n")
+    return 0 if finished is not None and finished.error is None else 1
+
+
+def reply_json(
+    backend: Backend, request: ChatRequest, reply: Reply, meter: MessageMeter
+) -> dict[str, Any]:
+    """The ``--json`` object: text, thinking, usage, meters, backend, model, budget."""
+    finished = reply.finished or Finished(stop_reason=reply.stop_reason)
+    reading = meter.reading()
+    usage = reading.usage
+    cost = reading.cost
+    return {
+        "backend": backend.name,
+        "kind": backend.kind,
+        "model": finished.model or backend.model,
+        "text": reply.text,
+        "thinking": reply.thinking,
+        "stop_reason": finished.stop_reason.value,
+        "error": None
+        if finished.error is None
+        else {"kind": finished.error.kind, "message": finished.error.message,
+              "hint": finished.error.hint},  # fmt: skip
+        "usage": {
+            "input": usage.input,
+            "cached_input": usage.cached_input,
+            "cache_write": usage.cache_write,
+            "output": usage.output,
+            "reasoning": usage.reasoning,
+            "estimated": usage.estimated,
+        },
+        "budget": {
+            "requested": request.budget.describe(),
+            "minimum": request.budget.minimum,
+            "reasoning_tokens_spent": usage.reasoning,
+            "applied": finished.budget_applied,
+            "precision": backend.capabilities.budget_precision,
+        },
+        "meters": {
+            "cache_hit": reading.cache_hit,
+            "cost_usd": None if cost is None else cost.total,
+            "cost_split_usd": None
+            if cost is None
+            else {"input": cost.input, "cached_input": cost.cached_input,
+                  "cache_write": cost.cache_write, "output": cost.output},  # fmt: skip
+            "ttft_s": reading.ttft_s,
+            "first_answer_s": reading.first_answer_s,
+            "thinking_s": reading.thinking_s,
+            "total_s": reading.total_s,
+            "decode_tok_s": reading.decode_tps,
+            "line": format_meter_line(reading),
+        },
+        "skipped_events": finished.skipped_events,
+    }
+
+
+async def run_backends(settings: Settings) -> int:
+    """``ponder backends``: one line per configured backend with its availability."""
+    names = list(settings.backends)
+    reasons = await asyncio.gather(*(availability(settings, name) for name in names))
+    width = max(len(name) for name in names)
+    for name, reason in zip(names, reasons, strict=True):
+        entry = settings.backends[name]
+        mark = "default" if name == settings.default_backend else ""
+        state = "ok" if reason is None else reason
+        model = entry.model or entry.base_url or "-"
+        print(f"{name:<{width}}  {entry.kind:<16} {model:<36} {state} {mark}".rstrip())
+    return 0
