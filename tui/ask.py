@@ -22,6 +22,27 @@ from tui.safe_text import printable
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``ask`` and ``backends`` to the ``ponder`` command."""
+    from tui.cli import non_negative, parse_budget
+
+    ask = sub.add_parser("ask", help="ask one question headless and print the answer")
+    ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted)")
+    ask.add_argument("--backend", "-b", dest="ask_backend", help="backend name or spec")
+    ask.add_argument("--budget", type=parse_budget, default="config",
+                     help="thinking budget in tokens, 4k, 'off' or 'auto'")  # fmt: skip
+    ask.add_argument("--min-think", type=non_negative, default=0,
+                     help="think at least this many tokens (local models)")  # fmt: skip
+    ask.add_argument("--max-tokens", type=non_negative, help="cap on all output tokens")
+    ask.add_argument("--temperature", type=float, help="sampling temperature")
+    ask.add_argument("--seed", type=int, help="sampling seed")
+    ask.add_argument("--system", help="system prompt")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+    ask.set_defaults(run=run_ask)
+    backends = sub.add_parser("backends", help="list configured backends and whether each is usable")
+    backends.set_defaults(run=lambda settings, args: run_backends(settings))
+
+
 def settings_budget(settings: Settings) -> int | None:
     return None if settings.default_budget == "auto" else settings.default_budget
 

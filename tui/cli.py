@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,10 @@ from backends.config import load_settings
 from backends.errors import ConfigError, PonderError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Each module adds its sub-commands with ``register(subparsers)``; a sub-command's parser sets
+# ``run=callable(settings, args) -> int | Coroutine`` through ``set_defaults``.
+COMMAND_MODULES = ["tui.ask"]
 
 
 def parse_budget(value: str) -> int | None:
@@ -56,21 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", "-b", help="backend name or spec (default: from config)")
     parser.add_argument("--config", help="config file (default: the platform config dir)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    ask = sub.add_parser("ask", help="ask one question headless and print the answer")
-    ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted)")
-    ask.add_argument("--backend", "-b", dest="ask_backend", help="backend name or spec")
-    ask.add_argument("--budget", type=parse_budget, default="config",
-                     help="thinking budget in tokens, 'off' or 'auto'")  # fmt: skip
-    ask.add_argument("--min-think", type=non_negative, default=0,
-                     help="think at least this many tokens (local models)")  # fmt: skip
-    ask.add_argument("--max-tokens", type=non_negative, help="cap on all output tokens")
-    ask.add_argument("--temperature", type=float, help="sampling temperature")
-    ask.add_argument("--seed", type=int, help="sampling seed")
-    ask.add_argument("--system", help="system prompt")
-    ask.add_argument("--json", action="store_true", help="print one JSON object instead")
-
-    sub.add_parser("backends", help="list configured backends and whether each is usable")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -85,15 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(Path(args.config).expanduser())
         else:
             settings = load_settings()
-        if args.command == "ask":
-            from tui.ask import run_ask
-
-            return asyncio.run(run_ask(settings, args))
-        if args.command == "backends":
-            from tui.ask import run_backends
-
-            return asyncio.run(run_backends(settings))
-        return run_tui(settings, args.backend)
+        if args.command is None:
+            return run_tui(settings, args.backend)
+        result = args.run(settings, args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result)
     except ConfigError as exc:
         print_error(exc)
         return EXIT_USAGE
