@@ -1,0 +1,226 @@
+"""Prices: what one reply cost in USD, split the way providers bill it.
+
+Prices come from the data snapshot bundled in the ``genai-prices`` wheel (pinned), never from its
+network updater, with per-model overrides from the config winning. A model nobody has a price
+for gives ``None`` ("price unknown"), never a misleading $0. Local runtimes have no API price:
+their cost is hardware time (``hardware_cost``), which the meters apply.
+
+Usage follows the inclusive convention of providers.md §0.1, the same one genai-prices uses:
+``input`` includes cache reads and writes, ``output`` includes reasoning (billed as output).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backends.events import Usage
+
+if TYPE_CHECKING:
+    import genai_prices
+    from genai_prices.types import TieredPrices
+
+MTOK = 1_000_000
+
+# ponder backend kinds -> genai-prices provider ids. Other strings are passed through unchanged,
+# so a genai-prices id ("groq", "x-ai", "mistral") works too.
+PROVIDER_IDS: dict[str, str] = {
+    "openai": "openai",
+    "openai-responses": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "google": "google",
+    "deepseek": "deepseek",
+    "openrouter": "openrouter",
+}
+
+# Kinds that run on hardware the user pays for, not per token: no API price.
+LOCAL_KINDS = frozenset({"local", "llama", "ollama", "llama-server", "vllm", "openai-compat"})
+
+
+class PriceOverride(BaseModel):
+    """A configured price for one model, in USD per million tokens.
+
+    ``cached_input`` and ``cache_write`` default to the ``input`` price (no cache discount or
+    premium) when not given.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """USD cost of a reply, split by what was billed.
+
+    ``input`` is the uncached, unwritten part of the prompt; ``output`` includes reasoning.
+    ``hardware`` is a local backend's hardware time. ``total`` is the provider's total, which can
+    exceed the sum of the parts when a model has other priced units (per-request fees).
+    """
+
+    input: float = 0.0
+    cached_input: float = 0.0
+    cache_write: float = 0.0
+    output: float = 0.0
+    total: float = 0.0
+    hardware: float = 0.0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            input=self.input + other.input,
+            cached_input=self.cached_input + other.cached_input,
+            cache_write=self.cache_write + other.cache_write,
+            output=self.output + other.output,
+            total=self.total + other.total,
+            hardware=self.hardware + other.hardware,
+        )
+
+
+def split_cost(
+    usage: Usage,
+    *,
+    input_per_mtok: float,
+    output_per_mtok: float,
+    cached_per_mtok: float | None = None,
+    cache_write_per_mtok: float | None = None,
+) -> Cost:
+    """Return the cost of ``usage`` at flat per-million-token rates.
+
+    Cache reads and writes are billed at their own rates (the input rate when ``None``); the
+    rest of the input at the input rate; all output (reasoning included) at the output rate.
+    """
+    cached_rate = input_per_mtok if cached_per_mtok is None else cached_per_mtok
+    write_rate = input_per_mtok if cache_write_per_mtok is None else cache_write_per_mtok
+    plain_input = max(usage.input - usage.cached_input - usage.cache_write, 0)
+    parts = (
+        plain_input * input_per_mtok / MTOK,
+        usage.cached_input * cached_rate / MTOK,
+        usage.cache_write * write_rate / MTOK,
+        usage.output * output_per_mtok / MTOK,
+    )
+    return Cost(*parts, total=sum(parts))
+
+
+def hardware_cost(per_hour: float, seconds: float) -> Cost:
+    """Return a local backend's cost: ``per_hour`` USD times the wall time ``seconds``."""
+    amount = per_hour * max(seconds, 0.0) / 3600.0
+    return Cost(total=amount, hardware=amount)
+
+
+def format_usd(amount: float | None, *, estimated: bool = False) -> str:
+    """Return ``amount`` for display: ``$0.00``, ``$0.0013``, ``$1.25``; ``$?`` when unknown.
+
+    Below a dollar two significant digits are kept (so small costs never show as $0.00), with
+    at least two decimals; ``estimated`` prefixes ``~``.
+    """
+    if amount is None:
+        return "$?"
+    mark = "~" if estimated else ""
+    if amount <= 0 or amount >= 1:
+        return f"{mark}${max(amount, 0.0):.2f}"
+    decimals = min(max(2, 1 - math.floor(math.log10(amount))), 10)
+    return f"{mark}${amount:.{decimals}f}"
+
+
+def genai_provider_id(provider: str | None) -> str | None:
+    """Return the genai-prices provider id for a ponder kind (``None`` lets it guess)."""
+    if provider is None:
+        return None
+    return PROVIDER_IDS.get(provider.lower(), provider.lower())
+
+
+class PriceBook:
+    """Looks up prices: config overrides first, then genai-prices' bundled snapshot.
+
+    ``overrides`` maps a model name (matched case-insensitively against the model passed to
+    ``cost``) to its price.
+    """
+
+    def __init__(self, overrides: Mapping[str, PriceOverride] | None = None) -> None:
+        self._overrides = {name.lower(): price for name, price in (overrides or {}).items()}
+
+    def override_for(self, model: str) -> PriceOverride | None:
+        """Return the configured price for ``model``, if any."""
+        return self._overrides.get(model.lower())
+
+    def cost(
+        self, provider: str | None, model: str, usage: Usage, *, at: datetime | None = None
+    ) -> Cost | None:
+        """Return what ``usage`` cost on ``model`` at ``provider``, or ``None`` if unknown.
+
+        ``provider`` is a ponder kind or a genai-prices provider id; ``None`` lets genai-prices
+        guess from the model name. Local kinds have no API price (``None`` unless overridden;
+        the meters bill their hardware time instead). ``at`` picks historic or time-of-day
+        prices (default: now). Raises nothing: an unknown model or provider, or usage
+        genai-prices rejects, is "price unknown".
+        """
+        override = self.override_for(model)
+        if override is not None:
+            return split_cost(
+                usage,
+                input_per_mtok=override.input,
+                output_per_mtok=override.output,
+                cached_per_mtok=override.cached_input,
+                cache_write_per_mtok=override.cache_write,
+            )
+        if provider is not None and provider.lower() in LOCAL_KINDS:
+            return None
+        return _genai_cost(genai_provider_id(provider), model, usage, at)
+
+
+def _genai_cost(
+    provider_id: str | None, model: str, usage: Usage, at: datetime | None
+) -> Cost | None:
+    # Imported here: loading the price data takes a moment and only pricing needs it.
+    import genai_prices
+
+    counts = genai_prices.Usage(
+        input_tokens=usage.input,
+        cache_read_tokens=usage.cached_input,
+        cache_write_tokens=usage.cache_write,
+        output_tokens=usage.output,
+    )
+    try:
+        calc = genai_prices.calc_price(
+            counts, model, provider_id=provider_id, genai_request_timestamp=at
+        )
+    except (LookupError, ValueError):
+        return None
+    price = calc.model_price
+    # genai-prices only splits input/output; price the cache parts on their own.
+    cached = _part_price("cache_read_mtok", price.cache_read_mtok, counts)
+    written = _part_price("cache_write_mtok", price.cache_write_mtok, counts)
+    return Cost(
+        input=float(calc.input_price - cached - written),
+        cached_input=float(cached),
+        cache_write=float(written),
+        output=float(calc.output_price),
+        total=float(calc.total_price),
+    )
+
+
+def _part_price(
+    price_key: str, rate: Decimal | TieredPrices | None, counts: genai_prices.Usage
+) -> Decimal:
+    """Price of one cache unit alone; 0 when the model has no separate price for it.
+
+    Without a separate price genai-prices bills those tokens at the input rate, so they stay in
+    the input part. The input price is set to 0 here because genai-prices requires a priced
+    ancestor unit; tiered rates still follow the whole prompt's size.
+    """
+    from genai_prices.types import ModelPrice
+
+    if rate is None:
+        return Decimal(0)
+    alone = ModelPrice(input_mtok=Decimal(0), **{price_key: rate})
+    return alone.calc_price(counts)["total_price"]
