@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from backends.base import Backend, ChatRequest, Message
@@ -17,6 +18,7 @@ from backends.meters import MessageMeter, format_meter_line
 from backends.pricing import PriceBook
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
+from backends.tokens import estimate_tokens
 from tui.safe_text import printable
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -39,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask.add_argument("--system", help="system prompt")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead")
     ask.set_defaults(run=run_ask)
-    backends = sub.add_parser("backends", help="list configured backends and whether each is usable")
+    backends = sub.add_parser("backends", help="list backends and whether each is usable")
     backends.set_defaults(run=lambda settings, args: run_backends(settings))
 
 
@@ -109,6 +111,7 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         PriceBook(settings.prices),
         local=backend.capabilities.local,
         hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
+        input_estimate=sum(estimate_tokens(message.text) for message in messages),
     )
     meter.start()
     printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)
@@ -147,8 +150,7 @@ def reply_json(
     """The ``--json`` object: text, thinking, usage, meters, backend, model, budget."""
     finished = reply.finished or Finished(stop_reason=reply.stop_reason)
     reading = meter.reading()
-    usage = reading.usage
-    cost = reading.cost
+    error = finished.error
     return {
         "backend": backend.name,
         "kind": backend.kind,
@@ -156,41 +158,22 @@ def reply_json(
         "text": reply.text,
         "thinking": reply.thinking,
         "stop_reason": finished.stop_reason.value,
-        "error": None
-        if finished.error is None
-        else {"kind": finished.error.kind, "message": finished.error.message,
-              "hint": finished.error.hint},  # fmt: skip
-        "usage": {
-            "input": usage.input,
-            "cached_input": usage.cached_input,
-            "cache_write": usage.cache_write,
-            "output": usage.output,
-            "reasoning": usage.reasoning,
-            "estimated": usage.estimated,
-        },
+        "error": None if error is None else error_json(error),
+        "usage": asdict(reading.usage),
         "budget": {
             "requested": request.budget.describe(),
             "minimum": request.budget.minimum,
-            "reasoning_tokens_spent": usage.reasoning,
+            "reasoning_tokens_spent": reading.usage.reasoning,
             "applied": finished.budget_applied,
             "precision": backend.capabilities.budget_precision,
         },
-        "meters": {
-            "cache_hit": reading.cache_hit,
-            "cost_usd": None if cost is None else cost.total,
-            "cost_split_usd": None
-            if cost is None
-            else {"input": cost.input, "cached_input": cost.cached_input,
-                  "cache_write": cost.cache_write, "output": cost.output},  # fmt: skip
-            "ttft_s": reading.ttft_s,
-            "first_answer_s": reading.first_answer_s,
-            "thinking_s": reading.thinking_s,
-            "total_s": reading.total_s,
-            "decode_tok_s": reading.decode_tps,
-            "line": format_meter_line(reading),
-        },
+        "meters": {**reading.as_dict(), "line": format_meter_line(reading)},
         "skipped_events": finished.skipped_events,
     }
+
+
+def error_json(error: PonderError) -> dict[str, str]:
+    return {"kind": error.kind, "message": error.message, "hint": error.hint}
 
 
 async def run_backends(settings: Settings) -> int:
