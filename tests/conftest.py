@@ -1,4 +1,4 @@
-"""Shared fixtures: the real embedded model, a tiny random-weight GGUF, llama-cpp-python's server."""
+"""Shared fixtures: the embedded model, a tiny random GGUF, llama-cpp-python's server, replay."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from backends.local.model_files import embedded_model_path
+from tests.support.replay_server import ReplayServer
 from tests.support.tiny_gguf import write_tiny_gguf
 
 
@@ -73,3 +74,13 @@ def llama_server(embedded_gguf: Path, tmp_path_factory: pytest.TempPathFactory) 
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def replay_server() -> Iterator[ReplayServer]:
+    """A fresh replay server on 127.0.0.1 (see tests/support/replay_server.py), stopped after."""
+    server = ReplayServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

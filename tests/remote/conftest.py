@@ -1,0 +1,1 @@
+"""Remote-adapter tests use the ``replay_server`` fixture from tests/conftest.py."""
