@@ -100,6 +100,18 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningRollback:
+    """Thinking already streamed was taken back: keep only its first ``keep_chars`` characters.
+
+    Sent by a backend that enforces the budget exactly (the local one) when the budget is lowered
+    below what was already spent: the excess thinking is removed from the model's context, so the
+    UI truncates the thinking it shows to match. Later ``ReasoningDelta`` events append as usual.
+    """
+
+    keep_chars: int
+
+
+@dataclass(frozen=True, slots=True)
 class UsageUpdate:
     """Usage so far (running snapshot, not an increment)."""
 
@@ -141,4 +153,4 @@ class Finished:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-StreamEvent = Union[ReasoningDelta, TextDelta, UsageUpdate, StatusNote, Finished]
+StreamEvent = Union[ReasoningDelta, TextDelta, ReasoningRollback, UsageUpdate, StatusNote, Finished]

@@ -9,6 +9,7 @@ from backends.base import Backend, ChatRequest
 from backends.events import (
     Finished,
     ReasoningDelta,
+    ReasoningRollback,
     StatusNote,
     StopReason,
     StreamEvent,
@@ -56,6 +57,8 @@ async def collect(
                 on_event(event)
             if isinstance(event, ReasoningDelta):
                 reply.thinking_parts.append(event.text)
+            elif isinstance(event, ReasoningRollback):
+                reply.thinking_parts[:] = [reply.thinking[: event.keep_chars]]
             elif isinstance(event, TextDelta):
                 reply.text_parts.append(event.text)
             elif isinstance(event, StatusNote):
