@@ -2,11 +2,6 @@
 
 import sys
 
-# httpx imports its optional command-line client (click, rich, pygments) at import time whenever
-# those packages happen to be installed. ponder never uses that client; keeping it out keeps rich
-# out of headless runs and ~0.1 s off start-up. httpx falls back to a stub when the import fails.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
-
 from backends.base import Backend, Capabilities, ChatRequest, Message
 from backends.budget import Budget
 from backends.events import (
@@ -20,6 +15,12 @@ from backends.events import (
     Usage,
     UsageUpdate,
 )
+
+# httpx imports its optional command-line client (click, rich, pygments) at import time whenever
+# those packages happen to be installed. ponder never uses that client; keeping it out keeps rich
+# out of headless runs and ~0.1 s off start-up. httpx falls back to a stub when the import fails.
+# (None of the modules imported above imports httpx.)
+sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 __all__ = [
     "Backend",
