@@ -13,6 +13,8 @@ MODULES = [
     "backends.local.backend",
     "backends.remote.http",
     "backends.remote.openai_compat",
+    "backends.evals.runner",
+    "backends.evals.report",
 ]
 
 
