@@ -15,6 +15,8 @@ MODULES = [
     "backends.remote.openai_compat",
     "backends.evals.runner",
     "backends.evals.report",
+    "backends.store.recorder",
+    "backends.store.history",
 ]
 
 

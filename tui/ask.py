@@ -19,9 +19,11 @@ from backends.pricing import PriceBook
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.tokens import estimate_tokens
+from tui.history_cli import add_ask_options, ask_recorder
 from tui.safe_text import printable
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
+FROM_CONFIG = object()  # --budget not given: use the config's default_budget
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask = sub.add_parser("ask", help="ask one question headless and print the answer")
     ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted)")
     ask.add_argument("--backend", "-b", dest="ask_backend", help="backend name or spec")
-    ask.add_argument("--budget", type=parse_budget, default="config",
+    ask.add_argument("--budget", type=parse_budget, default=FROM_CONFIG,
                      help="thinking budget in tokens, 4k, 'off' or 'auto'")  # fmt: skip
     ask.add_argument("--min-think", type=non_negative, default=0,
                      help="think at least this many tokens (local models)")  # fmt: skip
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask.add_argument("--seed", type=int, help="sampling seed")
     ask.add_argument("--system", help="system prompt")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead")
+    add_ask_options(ask)
     ask.set_defaults(run=run_ask)
     backends = sub.add_parser("backends", help="list backends and whether each is usable")
     backends.set_defaults(run=lambda settings, args: run_backends(settings))
@@ -94,7 +97,7 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``ponder ask``: one reply, streamed; returns the exit code."""
     prompt = read_prompt(args, sys.stdin)
     spec = args.ask_backend or args.backend or settings.default_backend
-    budget_limit = settings_budget(settings) if args.budget == "config" else args.budget
+    budget_limit = settings_budget(settings) if args.budget is FROM_CONFIG else args.budget
     backend = build_backend(settings, spec)
     messages = [Message("system", args.system)] if args.system else []
     messages.append(Message("user", prompt))
@@ -113,18 +116,21 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
         input_estimate=sum(estimate_tokens(message.text) for message in messages),
     )
-    meter.start()
     printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)
 
     def on_event(event: StreamEvent) -> None:
         meter.feed(event)
+        record(event)  # after the meter: the recorder's final write reads it
         if printer is not None:
             printer(event)
 
-    try:
-        reply = await collect(backend, request, on_event)
-    finally:
-        await backend.aclose()
+    # The prompt is saved before the request goes out; the reply while it streams.
+    with ask_recorder(settings, args, backend, request, meter) as record:
+        meter.start()
+        try:
+            reply = await collect(backend, request, on_event)
+        finally:
+            await backend.aclose()
     finished = reply.finished
     if args.json:
         json.dump(reply_json(backend, request, reply, meter), sys.stdout, indent=2)
