@@ -13,8 +13,9 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from backends.config import load_settings
+from backends.config import Settings, load_settings
 from backends.errors import ConfigError, PonderError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -71,14 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.config:
-            from pathlib import Path
-
-            settings = load_settings(Path(args.config).expanduser())
-        else:
-            settings = load_settings()
+        config = Path(args.config).expanduser() if args.config else None
+        settings = load_settings(config)
         if args.command is None:
-            return run_tui(settings, args.backend)
+            return run_tui(settings, args.backend, config)
         result = args.run(settings, args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
@@ -93,10 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def run_tui(settings, backend: str | None) -> int:  # type: ignore[no-untyped-def]
+def run_tui(settings: Settings, backend: str | None, config: Path | None) -> int:
     from tui.app import run_app
 
-    return run_app(settings, backend=backend)
+    return run_app(settings, backend=backend, config=config)
 
 
 def print_error(exc: PonderError) -> None:

@@ -1,0 +1,150 @@
+"""Wiring: build the chat app from settings and injected dependencies, and run it.
+
+``make_app`` is used by the CLI and by every test; nothing here does I/O at import time, and
+nothing slow (backend modules, the model, price data) is loaded before the first frame.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from backends.base import Backend
+from backends.config import Settings
+from backends.pricing import PriceBook
+from themes import DEFAULT_THEME, THEMES, fallback_variables
+from tui.bindings import KEY_SPECS, key_for, unknown_ids
+from tui.screens.chat import ChatScreen
+from tui.screens.services import Availability, BackendFactory, ChatServices
+
+
+class PonderApp(App[None]):
+    """The chat app. Build it with ``make_app``."""
+
+    CSS_PATH = "ponder.tcss"
+    TITLE = "ponder"
+
+    def __init__(
+        self,
+        services: ChatServices,
+        *,
+        persist_theme: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.persist_theme = persist_theme
+        for theme in THEMES:
+            self.register_theme(theme)
+        wanted = services.settings.theme
+        self._theme_problem = "" if wanted in self.available_themes else wanted
+        self.theme = wanted if not self._theme_problem else DEFAULT_THEME
+        self.set_keymap(services.keymap)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Textual's own themes lack ponder's semantic variables: derive them from their colours.
+        return fallback_variables(self.current_theme.to_color_system().generate())
+
+    def on_mount(self) -> None:
+        self.push_screen(ChatScreen(self.services))
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._theme_problem:
+            self.notify(
+                f"Unknown theme {self._theme_problem!r} in config; using {DEFAULT_THEME}.",
+                severity="warning",
+                markup=False,
+            )
+        unknown = unknown_ids(self.services.keymap)
+        if unknown:
+            self.notify(
+                f"Unknown key binding id(s) in config [keys]: {', '.join(unknown)}",
+                severity="warning",
+                markup=False,
+            )
+
+    def _theme_changed(self, theme: object) -> None:
+        if self.persist_theme is None:
+            return
+        try:
+            self.persist_theme(self.theme)
+        except Exception as exc:  # the theme still applies; only saving it failed
+            self.notify(f"Could not save the theme choice: {exc}", severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands plus every chat binding (so ctrl+p finds all of them)."""
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, ChatScreen):
+            return
+        for spec in KEY_SPECS:
+            key = key_for(self, spec.id, self.services.keymap)
+            yield SystemCommand(
+                spec.description,
+                f"{key} · id {spec.id}",
+                partial(screen.run_action, spec.action),
+            )
+
+
+def make_app(
+    settings: Settings,
+    *,
+    backend: str | None = None,
+    backend_factory: BackendFactory | None = None,
+    availability: Availability | None = None,
+    prices: PriceBook | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    tick_s: float = 0.1,
+    persist_theme: Callable[[str], None] | None = None,
+) -> PonderApp:
+    """Build the chat app.
+
+    ``backend`` is a configured name or a spec (default: ``settings.default_backend``);
+    ``backend_factory(name_or_spec)`` builds it (default: the registry); ``availability(name)``
+    checks a configured backend for the picker (default: the registry). ``persist_theme(name)``
+    is called when the user changes theme (``None``: the choice is not saved). Raises nothing:
+    a backend that cannot be built shows its error on the first message.
+    """
+    services = ChatServices(
+        settings=settings,
+        backend_factory=backend_factory or partial(_build_backend, settings),
+        availability=availability or partial(_availability, settings),
+        prices=prices or PriceBook(settings.prices),
+        backend_name=backend or settings.default_backend,
+        clock=clock,
+        tick_s=tick_s,
+        keymap=dict(settings.keys),
+    )
+    return PonderApp(services, persist_theme=persist_theme)
+
+
+def run_app(settings: Settings, backend: str | None = None, *, config: Path | None = None) -> int:
+    """Run the chat in the terminal until the user quits; returns the exit code.
+
+    ``config`` is the config file the theme choice is saved to (default: the standard one).
+    """
+    from backends.config import save_theme
+
+    app = make_app(
+        settings, backend=backend, persist_theme=partial(_save_theme, save_theme, config)
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _save_theme(save: Callable[..., None], path: Path | None, theme: str) -> None:
+    save(theme, path)
+
+
+def _build_backend(settings: Settings, name_or_spec: str) -> Backend:
+    from backends.registry import build_backend  # imported late: keeps start-up fast
+
+    return build_backend(settings, name_or_spec)
+
+
+async def _availability(settings: Settings, name: str) -> str | None:
+    from backends.registry import availability
+
+    return await availability(settings, name)

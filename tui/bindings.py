@@ -1,0 +1,105 @@
+"""Every key binding of the chat, each with an id (for remapping) and a description.
+
+The chat bindings are ``priority`` so they work while the prompt has focus; none is a plain
+printable key, so typing is never stolen. ``settings.keys`` (binding id -> key string, e.g.
+``budget_up = "ctrl+k"``) is fed to ``App.set_keymap``. The prompt's own keys (Enter sends,
+shift+enter / ctrl+j insert a newline) are listed in ``PROMPT_KEYS`` for the help screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.app import App
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One chat binding: its id, default key(s), action on the chat screen and description."""
+
+    id: str
+    key: str
+    action: str
+    description: str
+    show: bool = False
+    footer: str = ""  # short footer label; the description when empty
+
+
+KEY_SPECS: tuple[KeySpec, ...] = (
+    KeySpec("cancel", "escape", "cancel", "Cancel the reply (keeps the partial text)", True,
+            "Cancel"),
+    KeySpec("budget_down", "ctrl+down", "budget_down", "Thinking budget: one step down", True,
+            "Budget−"),
+    KeySpec("budget_up", "ctrl+up", "budget_up", "Thinking budget: one step up", True,
+            "Budget+"),
+    KeySpec("budget_off", "ctrl+o", "budget_off", "Thinking budget: off (no thinking)"),
+    KeySpec("budget_max", "ctrl+g", "budget_max", "Thinking budget: the largest step"),
+    KeySpec("stop_thinking", "ctrl+s", "stop_thinking", "Stop thinking now and answer", True,
+            "Stop thinking"),
+    KeySpec("think_longer", "ctrl+l", "think_longer", "Think longer (at least 256 more tokens)"),
+    KeySpec("toggle_thinking", "ctrl+t", "toggle_thinking", "Show / hide all thinking", True,
+            "Thinking"),
+    KeySpec("retry", "ctrl+r", "retry", "Retry the last reply"),
+    KeySpec("new_chat", "ctrl+n", "new_chat", "Start a new chat"),
+    KeySpec("backend_picker", "ctrl+b,f4", "pick_backend", "Pick the backend", True, "Backend"),
+    KeySpec("copy_answer", "f2", "copy_answer", "Copy the last answer"),
+    KeySpec("copy_code", "f3", "copy_code", "Copy the last code block of the last answer"),
+    KeySpec("help", "f1", "help", "Show all keys", True, "Help"),
+)  # fmt: skip
+
+PROMPT_KEYS: tuple[tuple[str, str], ...] = (
+    ("enter", "Send the message"),
+    ("shift+enter, ctrl+j", "Insert a newline"),
+    ("ctrl+p", "Command palette (every action below)"),
+    ("ctrl+q", "Quit"),
+)
+
+
+def chat_bindings() -> list[Binding]:
+    """The chat screen's bindings (priority, with ids) built from ``KEY_SPECS``."""
+    return [
+        Binding(
+            spec.key,
+            spec.action,
+            spec.footer or spec.description,
+            show=spec.show,
+            priority=True,
+            id=spec.id,
+            tooltip=spec.description,
+        )
+        for spec in KEY_SPECS
+    ]
+
+
+def spec_by_id(binding_id: str) -> KeySpec:
+    """The spec with ``binding_id``; ``KeyError`` when there is none."""
+    for spec in KEY_SPECS:
+        if spec.id == binding_id:
+            return spec
+    raise KeyError(binding_id)
+
+
+def unknown_ids(keymap: Mapping[str, str]) -> list[str]:
+    """Ids in a configured keymap that name no binding (shown as a warning, not an error)."""
+    known = {spec.id for spec in KEY_SPECS}
+    return sorted(set(keymap) - known)
+
+
+def key_for(app: App[object], binding_id: str, keymap: Mapping[str, str]) -> str:
+    """The key currently bound to ``binding_id`` as shown to the user (``^r``, ``f1``)."""
+    spec = spec_by_id(binding_id)
+    keys = keymap.get(binding_id, spec.key)
+    first = keys.split(",")[0].strip()
+    return app.get_key_display(Binding(first, spec.action))
+
+
+def key_table(app: App[object], keymap: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
+    """Rows of (key, description, id) for the help screen, in ``KEY_SPECS`` order."""
+    for spec in KEY_SPECS:
+        keys = keymap.get(spec.id, spec.key)
+        shown = ", ".join(
+            app.get_key_display(Binding(key.strip(), spec.action)) for key in keys.split(",")
+        )
+        yield shown, spec.description, spec.id

@@ -1,0 +1,346 @@
+"""The chat screen: message list, budget slider, prompt, status bar, and every chat key."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from backends.base import Backend
+from backends.budget import Budget
+from backends.errors import PonderError
+from backends.meters import MeterReading, SessionTotals
+from backends.tokens import estimate_tokens
+from tui.bindings import chat_bindings, key_for
+from tui.safe_text import printable
+from tui.screens.backend_picker import BackendPicker
+from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
+from tui.screens.help import HelpScreen
+from tui.screens.reply import ReplyJob
+from tui.screens.services import BackendSlot, ChatServices
+from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
+from tui.widgets.meters import StatusBar
+from tui.widgets.prompt import PromptInput
+
+THINK_MORE = 256  # tokens added per "think longer"
+
+
+class ChatScreen(Screen[None]):
+    """One chat with one backend at a time; switching backend keeps the chat."""
+
+    BINDINGS = chat_bindings()
+
+    def __init__(self, services: ChatServices) -> None:
+        super().__init__()
+        self.services = services
+        settings = services.settings
+        self.conversation = Conversation()
+        self.totals = SessionTotals()
+        self.steps = steps_from_settings(settings.budget_steps)
+        default = settings.default_budget
+        self.budget_value: int | None = None if default == "auto" else default
+        self.slot = BackendSlot(services.backend_name)
+        self.job: ReplyJob | None = None
+        self.worker: Worker[None] | None = None
+        self.expand_thinking = False
+        self._retired: list[Backend] = []
+
+    # ---- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield MessageList(id="messages")
+        yield BudgetSlider(self.steps, self.budget_value, id="budget")
+        yield PromptInput(id="prompt")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PromptInput).focus()
+        self._show_backend_state()
+        self.query_one(StatusBar).show_budget(step_label(self.budget_value))
+        self.query_one(BudgetSlider).set_precision(None)
+        # After the first frame: the prompt is usable while the backend is built and warmed.
+        self.call_after_refresh(self._start_backend, self.slot)
+
+    def _start_backend(self, slot: BackendSlot) -> None:
+        self.run_worker(self._prepare(slot), group="backend", exit_on_error=False)
+
+    async def _prepare(self, slot: BackendSlot) -> None:
+        await slot.build(self.services.backend_factory)
+        if slot is not self.slot:
+            return
+        self._show_backend_state()
+        backend = slot.backend
+        if backend is None:
+            return
+        self.query_one(BudgetSlider).set_precision(backend.capabilities)
+        with suppress(Exception):  # the meters' tokenizer: load it now, not on the first token
+            await asyncio.to_thread(estimate_tokens, "warm up")
+        await self._load_model(slot, backend)
+
+    async def _load_model(self, slot: BackendSlot, backend: Backend) -> None:
+        # Backends that hold a model (the local one) expose ``load()``: start it in the
+        # background so the first reply need not wait; a message sent meanwhile waits for the
+        # same load inside ``stream`` and shows "loading model".
+        load = getattr(backend, "load", None)
+        if not callable(load):
+            return
+        self._show_backend_state("loading model…")
+        state = ""
+        try:
+            await load()
+        except PonderError as exc:
+            state = f"✗ {exc.message}"
+        except Exception as exc:  # shown, never fatal: the next message reports it in full
+            state = f"✗ loading the model failed: {type(exc).__name__}: {exc}"
+        if slot is self.slot:
+            self._show_backend_state(state)
+
+    def _show_backend_state(self, state: str | None = None) -> None:
+        slot = self.slot
+        entry = self.services.settings.backends.get(slot.name)
+        model = slot.backend.model if slot.backend else (entry.model if entry else "")
+        if state is None:
+            state = "starting…" if not slot.settled else ""
+            if slot.error is not None:
+                state = f"✗ {slot.error.message}"
+        self.query_one(StatusBar).show_backend(slot.name, model, printable(state))
+
+    # ---- sending ----------------------------------------------------------------------------
+
+    @property
+    def generating(self) -> bool:
+        return self.worker is not None and self.worker.is_running
+
+    @on(PromptInput.Submitted)
+    async def _send(self, event: PromptInput.Submitted) -> None:
+        if self.generating:
+            self.app.bell()
+            self.notify(f"A reply is streaming: {self._key('cancel')} cancels it.", markup=False)
+            return
+        event.prompt_input.clear()
+        exchange = self.conversation.add(event.text)
+        await self._reply_to(exchange, UserMessage(event.text))
+
+    async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
+        record = ReplyRecord(self.slot.name, "", step_label(self.budget_value))
+        exchange.replies.append(record)
+        caps = self.slot.backend.capabilities if self.slot.backend else None
+        view = AssistantMessage(
+            f"{self.slot.name} · … · budget {record.budget}",
+            summary_thinking=caps is not None and caps.thinking_text == "summary",
+        )
+        view.keep_thinking_open = self.expand_thinking
+        await self.query_one(MessageList).add_exchange(*before, view)
+        self.job = ReplyJob(
+            conversation=self.conversation,
+            exchange=exchange,
+            record=record,
+            view=view,
+            budget=Budget(self.budget_value),
+            slot=self.slot,
+            services=self.services,
+            next_step=(
+                f"{self._key('retry')}: retry · {self._key('backend_picker')}: switch backend"
+            ),
+            on_state=self._show_state,
+        )
+        self.worker = self._generate(self.job)
+
+    def _show_state(self, state: str) -> None:
+        self._show_backend_state(state)
+
+    @work(exclusive=True, group="reply", exit_on_error=False)
+    async def _generate(self, job: ReplyJob) -> None:
+        ticker = self.set_interval(self.services.tick_s, lambda: self._tick(job))
+        try:
+            reading = await job.run()
+        finally:
+            ticker.stop()
+            await self._close_retired()
+        if reading is not None:
+            self._account(job, reading)
+
+    def _tick(self, job: ReplyJob) -> None:
+        if job.meter is None:
+            return
+        reading = job.meter.reading()
+        job.view.tick(reading)
+        self._show_spent(job, reading)
+
+    def _account(self, job: ReplyJob, reading: MeterReading) -> None:
+        self.totals.add(reading)
+        self.query_one(StatusBar).show_totals(self.totals)
+        self._show_spent(job, reading)
+
+    def _show_spent(self, job: ReplyJob, reading: MeterReading) -> None:
+        self.query_one(BudgetSlider).set_spent(
+            reading.usage.reasoning,
+            job.record.budget,
+            estimated="reasoning" in reading.estimated,
+        )
+
+    async def _stop_generation(self) -> None:
+        worker = self.worker
+        if worker is not None and worker.is_running:
+            worker.cancel()
+            with suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+
+    async def _close_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        for backend in retired:
+            await backend.aclose()
+
+    def _key(self, binding_id: str) -> str:
+        return key_for(self.app, binding_id, self.services.keymap)
+
+    # ---- budget -----------------------------------------------------------------------------
+
+    def _set_budget(self, value: int | None) -> None:
+        self.budget_value = value
+        self.query_one(BudgetSlider).set_value(value)
+        label = step_label(value)
+        self.query_one(StatusBar).show_budget(label)
+        job = self.job if self.generating else None
+        if job is None:
+            return
+        job.budget.set_limit(value)
+        job.view.show_note(f"budget → {label}: {self._when(job)}")
+
+    def _when(self, job: ReplyJob) -> str:
+        backend = job.backend
+        if backend is None:
+            return "applies to this reply (the backend is still starting)"
+        if backend.capabilities.live_budget:
+            return "applies to this reply now"
+        return "applies to the next request (this backend fixes the budget per request)"
+
+    def action_budget_down(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).neighbour(-1))
+
+    def action_budget_up(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).neighbour(+1))
+
+    def action_budget_off(self) -> None:
+        self._set_budget(0)
+
+    def action_budget_max(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).largest())
+
+    @on(BudgetSlider.Picked)
+    def _picked(self, event: BudgetSlider.Picked) -> None:
+        self._set_budget(event.value)
+
+    def action_stop_thinking(self) -> None:
+        job = self.job if self.generating else None
+        if job is None or job.view.answering:
+            self.notify("Nothing is thinking right now.", markup=False)
+            return
+        job.budget.stop_thinking()
+        job.view.show_note(f"stop thinking: {self._when(job)}")
+
+    def action_think_longer(self) -> None:
+        job = self.job if self.generating else None
+        if job is None or job.view.answering:
+            self.notify(
+                f"Think longer acts on a reply while it thinks; {self._key('budget_up')} "
+                "raises the budget for the next one.",
+                markup=False,
+            )
+            return
+        spent = (job.meter.reading().usage.reasoning or 0) if job.meter else 0
+        minimum = max(job.budget.minimum, spent) + THINK_MORE
+        job.budget.set_minimum(minimum)
+        limit = job.budget.limit
+        if limit is not None and limit < minimum:
+            self._set_budget(next((s for s in self.steps if s is not None and s >= minimum),
+                                  minimum))  # fmt: skip
+        job.view.show_note(f"think longer: at least {minimum} tokens — {self._when(job)}")
+
+    # ---- other actions ----------------------------------------------------------------------
+
+    def action_toggle_thinking(self) -> None:
+        self.expand_thinking = not self.expand_thinking
+        for view in self.query(AssistantMessage):
+            view.keep_thinking_open = self.expand_thinking
+            view.thinking.collapsed = not self.expand_thinking
+
+    async def action_cancel(self) -> None:
+        await self._stop_generation()
+
+    async def action_retry(self) -> None:
+        exchange = self.conversation.last_exchange
+        if exchange is None or self.generating:
+            return
+        await self._reply_to(exchange)
+
+    async def action_new_chat(self) -> None:
+        await self._stop_generation()
+        self.conversation = Conversation()
+        self.job = None
+        await self.query_one(MessageList).clear()
+        self.query_one(BudgetSlider).set_spent(None, "")
+        self.query_one(PromptInput).focus()
+
+    def action_pick_backend(self) -> None:
+        picker = BackendPicker(
+            self.services.settings,
+            self.services.availability,
+            current=self.slot.name,
+        )
+        self.app.push_screen(picker, self._switch_backend)
+
+    def _switch_backend(self, name: str | None) -> None:
+        if name is None or (name == self.slot.name and self.slot.error is None):
+            return  # picking a backend that failed to build again rebuilds it
+        old = self.slot
+        if old.backend is not None:
+            self._retired.append(old.backend)
+        self.slot = BackendSlot(name)
+        self._show_backend_state()
+        self.query_one(BudgetSlider).set_precision(None)
+        self._start_backend(self.slot)
+        if not self.generating:
+            self.run_worker(self._close_retired(), group="close", exit_on_error=False)
+        self.notify(f"Next message goes to {name}.", markup=False)
+
+    def action_copy_answer(self) -> None:
+        text = self.conversation.last_answer()
+        if text is None:
+            self.notify("No answer to copy yet.", markup=False)
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the last answer ({len(text)} characters).", markup=False)
+
+    def action_copy_code(self) -> None:
+        text = self.conversation.last_answer()
+        code = last_code_block(text) if text else None
+        if code is None:
+            self.notify("The last answer has no code block.", markup=False)
+            return
+        self.app.copy_to_clipboard(code)
+        lines = code.count("\n") + (0 if code.endswith("\n") else 1)
+        self.notify(f"Copied the last code block ({lines} lines).", markup=False)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.services.keymap))
+
+    @on(Markdown.LinkClicked)
+    def _link(self, event: Markdown.LinkClicked) -> None:
+        # Links in model output are data: copy, never open or run them.
+        event.stop()
+        self.app.copy_to_clipboard(event.href)
+        self.notify(f"Link copied (not opened): {printable(event.href)}", markup=False)
+
+    async def on_unmount(self) -> None:
+        await self._stop_generation()
+        if self.slot.backend is not None:
+            self._retired.append(self.slot.backend)
+        await self._close_retired()

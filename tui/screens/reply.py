@@ -1,0 +1,225 @@
+"""Stream one reply into its widgets: events in, thinking / answer / notes / meters out.
+
+``ReplyJob.run`` is what the chat screen runs in its exclusive worker. Cancelling the worker
+cancels the stream (the backend stops in its ``finally``); the partial reply is kept and marked
+cancelled. Errors end up on the message they belong to, never in a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backends.base import Backend, ChatRequest
+from backends.budget import Budget
+from backends.errors import PonderError
+from backends.events import (
+    Finished,
+    ReasoningDelta,
+    ReasoningRollback,
+    StatusNote,
+    StopReason,
+    StreamEvent,
+    TextDelta,
+)
+from backends.meters import MessageMeter, MeterReading
+from tui.screens.conversation import (
+    CANCELLED,
+    COMPLETE,
+    ERROR,
+    Conversation,
+    Exchange,
+    ReplyRecord,
+)
+from tui.screens.services import BackendSlot, ChatServices
+from tui.widgets.messages import AssistantMessage
+from tui.widgets.meters import model_label
+
+LOADING_BACKEND = "⧗ starting the backend…"
+LOADING_MODEL = "⧗ loading model… (the reply starts when it is ready)"
+
+
+def status_for(finished: Finished) -> str:
+    """The record status for how a stream ended."""
+    if finished.stop_reason is StopReason.CANCELLED:
+        return CANCELLED
+    if finished.error is not None or finished.stop_reason in (
+        StopReason.ERROR,
+        StopReason.INTERRUPTED,
+    ):
+        return ERROR
+    return COMPLETE
+
+
+def stop_note(finished: Finished) -> str:
+    """A note for endings worth mentioning (length cap, skipped events)."""
+    notes = []
+    if finished.stop_reason is StopReason.LENGTH:
+        notes.append("stopped at the token limit (max_tokens or the context window)")
+    if finished.skipped_events:
+        notes.append(f"{finished.skipped_events} malformed event(s) skipped")
+    if finished.budget_applied:
+        notes.append(finished.budget_applied)
+    return " · ".join(notes)
+
+
+def note_text(note: StatusNote) -> str:
+    """How a backend's status note reads on the message."""
+    if note.kind == "loading":
+        return LOADING_MODEL
+    if note.kind == "retrying" and note.wait_s is not None:
+        return f"↻ {note.text} (retrying in {note.wait_s:.0f} s)"
+    return note.text
+
+
+@dataclass
+class ReplyJob:
+    """One reply in flight: where it streams to, its live budget and meter.
+
+    ``on_state`` reports backend states for the status bar (``loading model…``, ``""``).
+    """
+
+    conversation: Conversation
+    exchange: Exchange
+    record: ReplyRecord
+    view: AssistantMessage
+    budget: Budget
+    slot: BackendSlot
+    services: ChatServices
+    next_step: str
+    on_state: Callable[[str], None]
+    backend: Backend | None = None
+    meter: MessageMeter | None = None
+    _thinking: list[str] = field(default_factory=list)
+    _answer: list[str] = field(default_factory=list)
+
+    async def run(self) -> MeterReading | None:
+        """Stream the reply to its end (or cancellation); return its final meter reading."""
+        try:
+            backend = await self._backend()
+            await self._stream(backend)
+        except asyncio.CancelledError:
+            self._feed(Finished(StopReason.CANCELLED))
+            await self._finish(CANCELLED, "cancelled — the partial reply is kept")
+            raise
+        except PonderError as exc:
+            await self._fail(exc)
+        except Exception as exc:  # a backend bug: show it on the message, keep the chat alive
+            await self._fail(
+                PonderError(
+                    f"unexpected {type(exc).__name__}: {exc}",
+                    "this is a bug in ponder or the backend; the chat is still usable",
+                )
+            )
+        return self.meter.reading() if self.meter else None
+
+    async def _backend(self) -> Backend:
+        if not self.slot.settled:
+            self.view.show_note(LOADING_BACKEND)
+        backend = await self.slot.wait()
+        self.backend = backend
+        self.record.model = backend.model
+        self.view.set_header(self.header())
+        caps = backend.capabilities
+        self.meter = MessageMeter(
+            backend.spec.kind,
+            backend.model,
+            self.services.prices,
+            local=caps.local,
+            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
+            clock=self.services.clock,
+        )
+        self.view.show_note("")
+        return backend
+
+    def header(self) -> str:
+        """``local · model.gguf · budget 1k``: who answered and what was asked for."""
+        model = model_label(self.record.model) if self.record.model else "…"
+        return f"{self.record.backend} · {model} · budget {self.record.budget}"
+
+    async def _stream(self, backend: Backend) -> None:
+        request = ChatRequest(
+            messages=self.conversation.messages_for(self.exchange),
+            budget=self.budget,
+            max_tokens=self.services.settings.max_tokens,
+            conversation_id=self.conversation.id,
+        )
+        assert self.meter is not None
+        self.meter.start()
+        finished: Finished | None = None
+        stream = backend.stream(request)
+        try:
+            async for event in stream:
+                self._feed(event)
+                if isinstance(event, Finished):
+                    finished = event
+                    break
+                await self._apply(event)
+                await asyncio.sleep(0)  # let the UI breathe even if the backend never waits
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+        if finished is None:
+            finished = Finished(StopReason.INTERRUPTED)
+            self._feed(finished)
+        await self._end(finished)
+
+    def _feed(self, event: StreamEvent) -> None:
+        if self.meter is not None:
+            self.meter.feed(event)
+
+    async def _apply(self, event: StreamEvent) -> None:
+        if isinstance(event, ReasoningDelta):
+            self._thinking.append(event.text)
+            self.view.add_thinking(event.text)
+            self._clear_loading()
+        elif isinstance(event, ReasoningRollback):
+            self._thinking = ["".join(self._thinking)[: event.keep_chars]]
+            self.view.rollback_thinking(event.keep_chars)
+        elif isinstance(event, TextDelta):
+            self._answer.append(event.text)
+            self._clear_loading()
+            await self.view.add_answer(event.text)
+        elif isinstance(event, StatusNote):
+            self.view.show_note(note_text(event))
+            if event.kind == "loading":
+                self.on_state("loading model…")
+
+    def _clear_loading(self) -> None:
+        if self.view.note_text in (LOADING_MODEL, LOADING_BACKEND):
+            self.view.show_note("")
+            self.on_state("")
+
+    async def _end(self, finished: Finished) -> None:
+        self.record.continuation = finished.continuation
+        status = status_for(finished)
+        if status == ERROR:
+            error = finished.error or PonderError(
+                "the stream ended before the reply was finished",
+                "the connection may have dropped; retry",
+            )
+            await self._fail(error)
+            return
+        await self._finish(status, stop_note(finished))
+
+    async def _fail(self, error: PonderError) -> None:
+        self.record.error = error
+        self.view.show_error(error, self.next_step)
+        self.on_state("")
+        await self._finish(ERROR, "")
+
+    async def _finish(self, status: str, note: str) -> None:
+        self.record.status = status
+        self.record.thinking = "".join(self._thinking)
+        self.record.answer = "".join(self._answer)
+        if note or self.view.note_text in (LOADING_MODEL, LOADING_BACKEND):
+            self.view.show_note(note)
+        if self.meter is None:
+            self.view.remove_class("-streaming")
+            self.view.add_class(f"-{status}")
+            return
+        reading = self.meter.reading()
+        self.record.reasoning_tokens = reading.usage.reasoning
+        caps = self.backend.capabilities if self.backend else None
+        hidden = caps is not None and caps.thinking_text != "full"
+        await self.view.finish(status, reading, hidden_text=hidden)

@@ -1,0 +1,142 @@
+"""The thinking-budget slider: the steps, the one requested, how the backend honours it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from backends.base import Capabilities
+
+PRECISION_LABELS = {
+    "exact": "exact",
+    "approximate": "approximate",
+    "bucketed": "bucketed",
+    "on_off": "on/off only",
+    "none": "not adjustable",
+}
+
+
+def step_label(step: int | None) -> str:
+    """``off`` for 0, ``auto`` for None, ``1k`` for 1024, the number otherwise."""
+    if step is None:
+        return "auto"
+    if step == 0:
+        return "off"
+    if step >= 1024 and step % 1024 == 0:
+        return f"{step // 1024}k"
+    return str(step)
+
+
+def steps_from_settings(steps: Sequence[int | Literal["auto"]]) -> list[int | None]:
+    """Config steps (``"auto"`` allowed) as budget limits (``None`` = auto)."""
+    return [None if step == "auto" else int(step) for step in steps]
+
+
+def precision_text(capabilities: Capabilities) -> str:
+    """``exact · live`` / ``bucketed · next request``: how a budget change is honoured."""
+    if not capabilities.can_think:
+        return "this model does not think"
+    precision = PRECISION_LABELS.get(capabilities.budget_precision, capabilities.budget_precision)
+    if capabilities.budget_precision == "none":
+        return precision
+    when = "live" if capabilities.live_budget else "next request"
+    return f"{precision} · {when}"
+
+
+class BudgetStep(Static):
+    """One clickable step of the slider."""
+
+    def __init__(self, value: int | None) -> None:
+        super().__init__(Content(step_label(value)), classes="budget-step")
+        self.value = value
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        slider = next(a for a in self.ancestors if isinstance(a, BudgetSlider))
+        slider.post_message(BudgetSlider.Picked(slider, self.value))
+
+
+class BudgetSlider(Horizontal):
+    """Always-visible row: ``think off 256 … [1k] … auto │ exact · live │ spent 312``.
+
+    ``value`` is the requested budget (``None`` = auto). Keys move it through the screen's
+    actions; a click posts ``Picked`` and the screen applies it the same way.
+    """
+
+    @dataclass
+    class Picked(Message):
+        """The user clicked a step."""
+
+        slider: BudgetSlider
+        value: int | None
+
+        @property
+        def control(self) -> BudgetSlider:
+            return self.slider
+
+    def __init__(self, steps: Sequence[int | None], value: int | None, *, id: str | None = None):
+        super().__init__(id=id)
+        self.steps = list(steps) or [0]
+        self.value = value
+        self._precision = Static("", classes="budget-precision")
+        self._spent = Static("", classes="budget-spent")
+
+    def compose(self) -> ComposeResult:
+        yield Static("think", classes="budget-title")
+        for step in self.steps:
+            yield BudgetStep(step)
+        yield self._precision
+        yield self._spent
+
+    def on_mount(self) -> None:
+        self._highlight()
+
+    def set_value(self, value: int | None) -> None:
+        """Show ``value`` as the requested budget."""
+        self.value = value
+        self._highlight()
+
+    def _highlight(self) -> None:
+        for step in self.query(BudgetStep):
+            step.set_class(step.value == self.value, "-active")
+
+    def neighbour(self, direction: int) -> int | None:
+        """The step one to the left (-1) or right (+1) of the current value (clamped)."""
+        index = self._index()
+        return self.steps[max(0, min(len(self.steps) - 1, index + direction))]
+
+    def _index(self) -> int:
+        if self.value in self.steps:
+            return self.steps.index(self.value)
+        if self.value is None:
+            return len(self.steps) - 1
+        numbers = [i for i, step in enumerate(self.steps) if step is not None]
+        below = [i for i in numbers if (self.steps[i] or 0) <= self.value]
+        return below[-1] if below else 0
+
+    def largest(self) -> int | None:
+        """The largest numeric step (``max`` means a number, not "auto")."""
+        numbers = [step for step in self.steps if step is not None]
+        return max(numbers) if numbers else None
+
+    def set_precision(self, capabilities: Capabilities | None) -> None:
+        """Show how the current backend honours the budget (``…`` while it loads)."""
+        text = "…" if capabilities is None else precision_text(capabilities)
+        self._precision.update(Content(text))
+
+    def set_spent(self, tokens: int | None, budget: str, *, estimated: bool = False) -> None:
+        """Show the reasoning tokens the current (or last) reply spent of its ``budget``."""
+        if tokens is None:
+            self._spent.update(Content(""))
+            return
+        mark = "~" if estimated else ""
+        # One line of fixed size: no layout needed (this runs ~10 times a second).
+        self._spent.update(Content(f"spent {mark}{tokens} of {budget}"), layout=False)

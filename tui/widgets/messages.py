@@ -1,0 +1,195 @@
+"""The message list: user prompts and assistant replies (thinking, answer, notes, meters)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from backends.errors import PonderError
+from backends.meters import MeterReading
+from tui.safe_text import printable
+from tui.widgets.meters import MeterLine
+from tui.widgets.thinking import ThinkingPane
+
+ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
+
+WELCOME = (
+    "Ask anything.  Enter sends · ctrl+j new line · ctrl+↑/↓ thinking budget · "
+    "F1 keys · ctrl+p commands"
+)
+
+
+class UserMessage(Static):
+    """A prompt the user sent, shown as plain text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Content(printable(text)), classes="user-message")
+
+
+class AssistantMessage(Vertical):
+    """One reply: header (who answered), thinking pane, streamed Markdown answer, notes, meters.
+
+    The answer streams through ``Markdown.get_stream`` (appends, never a full re-render per
+    token). Model text is made printable first, so escapes never reach the terminal; Markdown
+    text is not Rich markup, and links do not open (``LinkClicked`` is handled by the screen).
+    """
+
+    def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
+        super().__init__(classes="assistant-message -streaming")
+        self._header = Static(Content(header), classes="reply-header")
+        self.thinking = ThinkingPane(summary=summary_thinking)
+        self.thinking.display = False
+        self.answer = Markdown(open_links=False, classes="answer")
+        self.answer.display = False
+        self.note = Static("", classes="reply-note")
+        self.note.display = False
+        self.error = Static("", classes="reply-error")
+        self.error.display = False
+        self.meter = MeterLine("", classes="meter-line")
+        self.keep_thinking_open = False
+        self.note_text = ""
+        self._stream: MarkdownStream | None = None
+        self._answer_parts: list[str] = []
+        self._pending: list[str] = []
+        self._flush_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._header
+        yield self.thinking
+        yield self.answer
+        yield self.note
+        yield self.error
+        yield self.meter
+
+    @property
+    def answer_text(self) -> str:
+        """The answer as received so far (after control characters were made visible)."""
+        return "".join(self._answer_parts)
+
+    @property
+    def answering(self) -> bool:
+        return self._stream is not None
+
+    def add_thinking(self, text: str) -> None:
+        """Buffer thinking text; shown at the next ``tick``."""
+        if text:
+            self.thinking.display = True
+            self.thinking.append(text)
+
+    def rollback_thinking(self, keep_chars: int) -> None:
+        """Cut the thinking back to ``keep_chars`` characters (budget lowered below spent)."""
+        self.thinking.truncate(keep_chars)
+
+    async def add_answer(self, text: str) -> None:
+        """Queue a piece of the answer; it is written to the Markdown stream in batches.
+
+        The first piece is written at once (time to first token is what the user sees); later
+        pieces at most every ``ANSWER_FLUSH_S``, because every write re-lays out the screen.
+        """
+        safe = printable(text)
+        if not safe:
+            return
+        self._answer_parts.append(safe)
+        self._pending.append(safe)
+        if self._stream is None:
+            self._start_answer()
+            await self._flush_answer()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(ANSWER_FLUSH_S, self._flush_answer)
+
+    async def _flush_answer(self) -> None:
+        self._flush_timer = None
+        if self._pending and self._stream is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self._stream.write(text)
+
+    def _start_answer(self) -> None:
+        self.answer.display = True
+        self._stream = Markdown.get_stream(self.answer)
+        self.thinking.flush()
+        if not self.keep_thinking_open:
+            self.thinking.collapsed = True
+
+    def set_header(self, text: str) -> None:
+        """Who answered: ``backend · model · budget``."""
+        self._header.update(Content(text))
+
+    def show_note(self, text: str) -> None:
+        """A status line under the answer (loading model, budget change, stop reason)."""
+        self.note_text = text
+        self.note.update(Content(text))
+        self.note.display = bool(text)
+
+    def show_error(self, error: PonderError, next_step: str) -> None:
+        """The error that ended this reply, what to do about it, and the keys that help."""
+        lines = [f"✗ {error.message}"]
+        if error.hint:
+            lines.append(f"  fix: {error.hint}")
+        lines.append(f"  {next_step}")
+        self.error.update(Content(printable("\n".join(lines))))
+        self.error.display = True
+
+    def tick(self, reading: MeterReading) -> None:
+        """Redraw what streams cheaply: buffered thinking, its header, the meters."""
+        self.thinking.flush()
+        if self.thinking.display:
+            mark = "~" if "reasoning" in reading.estimated else ""
+            self.thinking.set_progress(
+                reading.usage.reasoning, reading.thinking_s, done=self.answering, mark=mark
+            )
+        self.meter.show(reading)
+
+    async def finish(self, status: str, reading: MeterReading, *, hidden_text: bool) -> None:
+        """Close the answer stream and draw the final meters and thinking header.
+
+        ``hidden_text``: the provider reports thinking tokens but not (all) their text, so a
+        pane with only the count says so.
+        """
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        await self._flush_answer()
+        if self._stream is not None:
+            await self._stream.stop()
+        if reading.usage.reasoning and hidden_text and not self.thinking.text:
+            self.thinking.display = True
+            self.thinking.show_hidden_notice()
+            self.thinking.collapsed = not self.keep_thinking_open
+        self.tick(reading)
+        if self.thinking.display:
+            mark = "~" if "reasoning" in reading.estimated else ""
+            self.thinking.set_progress(
+                reading.usage.reasoning, reading.thinking_s, done=True, mark=mark
+            )
+        self.remove_class("-streaming")
+        self.add_class(f"-{status}")
+
+
+class MessageList(VerticalScroll):
+    """The scrolling list of messages; follows new text until the user scrolls up.
+
+    Uses Textual's anchor: scrolling up releases it, scrolling back to the bottom restores it.
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(WELCOME, classes="welcome")
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def add_exchange(self, *widgets: Static | Vertical) -> None:
+        """Mount a prompt and/or a reply at the end and follow them."""
+        for welcome in self.query(".welcome"):
+            await welcome.remove()
+        await self.mount_all(widgets)
+        self.anchor()
+
+    async def clear(self) -> None:
+        """Remove every message (new chat) and show the welcome text again."""
+        await self.remove_children()
+        await self.mount(Static(WELCOME, classes="welcome"))
+        self.anchor()

@@ -1,0 +1,94 @@
+"""The meter line under each reply and the status bar at the bottom of the chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from backends.meters import MeterReading, SessionTotals, format_meter_line, format_seconds
+from backends.pricing import format_usd
+
+
+class MeterLine(Static):
+    """``in 52 · out 31 · reasoning 12 · $0.00 · TTFT 0.21s · 4.1s · 38 tok/s`` for one reply.
+
+    While the reply streams the line is prefixed ``live`` and counts marked ``~`` are local
+    estimates until the provider's usage arrives.
+    """
+
+    _lines = 0
+
+    def show(self, reading: MeterReading) -> None:
+        line = format_meter_line(reading)
+        if reading.live:
+            line = f"live · {line}"
+        self.set_class(reading.live, "-live")
+        self.set_class(bool(reading.estimated), "-estimated")
+        # Redrawn ~10 times a second while streaming: only re-lay out the screen when the
+        # line's height changes (a full layout costs more the longer the chat gets).
+        lines = -(-len(line) // max(self.size.width, 1))
+        self.update(Content(line), layout=lines != self._lines)
+        self._lines = lines
+
+
+def model_label(model: str) -> str:
+    """A short model name: the file name of a local model path, the id of a remote one."""
+    if "/" in model or model.endswith(".gguf"):
+        return Path(model).name
+    return model
+
+
+def session_text(totals: SessionTotals) -> str:
+    """``session $0.0040 · 1,234 tok · p50 4.1s · p95 6.0s`` (unknown prices as ``$?``)."""
+    if not totals.messages:
+        return "session: no replies yet"
+    cost = format_usd(totals.cost)
+    if totals.partial and totals.cost is not None:
+        cost += " + ?"
+    tokens = totals.usage.input + totals.usage.output
+    p50 = format_seconds(totals.total_p(50), 1)
+    p95 = format_seconds(totals.total_p(95), 1)
+    return f"session {cost} · {tokens:,} tok · p50 {p50} · p95 {p95}"
+
+
+class StatusBar(Horizontal):
+    """Backend, model, requested budget and state on the left; session totals on the right."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._left = Static("", classes="status-left")
+        self._right = Static(session_text(SessionTotals()), classes="status-right")
+        self.backend = ""
+        self.model = ""
+        self.budget = ""
+        self.state = ""
+
+    def compose(self) -> ComposeResult:
+        yield self._left
+        yield self._right
+
+    def show_backend(self, backend: str, model: str, state: str = "") -> None:
+        """Name the backend in use, its model and a state (``loading model…``, an error)."""
+        self.backend, self.model, self.state = backend, model_label(model), state
+        self._draw()
+
+    def show_state(self, state: str) -> None:
+        self.state = state
+        self._draw()
+
+    def show_budget(self, budget: str) -> None:
+        self.budget = budget
+        self._draw()
+
+    def show_totals(self, totals: SessionTotals) -> None:
+        self._right.update(Content(session_text(totals)))
+
+    def _draw(self) -> None:
+        parts = [self.backend or "…", self.model or "…", f"budget {self.budget}"]
+        if self.state:
+            parts.append(self.state)
+        self._left.update(Content(" · ".join(parts)))

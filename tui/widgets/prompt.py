@@ -1,0 +1,57 @@
+"""The multi-line prompt: Enter sends, shift+enter / ctrl+j / alt+enter insert a newline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
+PLACEHOLDER = "Ask something — Enter sends · shift+enter or ctrl+j: new line · F1: keys"
+
+
+class PromptInput(TextArea):
+    """A TextArea whose Enter posts ``Submitted`` instead of inserting a newline.
+
+    The text is left in place: the screen clears it once it accepts the message (a message sent
+    while a reply streams is refused and must not be lost).
+    """
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a prompt that is not blank."""
+
+        prompt_input: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            highlight_cursor_line=False,
+            placeholder=PLACEHOLDER,
+        )
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if self.text.strip():
+                self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self.replace("\n", start, end, maintain_selection_offset=False)
+            return
+        await super()._on_key(event)
