@@ -7,6 +7,7 @@ from backends.budget import Budget
 from backends.events import (
     Finished,
     ReasoningDelta,
+    ReasoningRollback,
     StatusNote,
     StopReason,
     StreamEvent,
@@ -30,6 +31,7 @@ __all__ = [
     "Finished",
     "Message",
     "ReasoningDelta",
+    "ReasoningRollback",
     "StatusNote",
     "StopReason",
     "StreamEvent",

@@ -11,6 +11,7 @@ are raised as ``ConfigError`` / ``AuthError`` from ``stream`` before the first e
 from __future__ import annotations
 
 import abc
+import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -131,27 +132,28 @@ class Backend(abc.ABC):
         started = time.monotonic()
         first_token: float | None = None
         first_text: float | None = None
-        async for event in self._stream(request):
-            if isinstance(event, (ReasoningDelta, TextDelta)) and event.text:
-                now = time.monotonic()
-                if first_token is None:
-                    first_token = now
-                if first_text is None and isinstance(event, TextDelta):
-                    first_text = now
-            if isinstance(event, Finished):
-                server = event.timings
-                timings = Timings(
-                    started=started,
-                    first_token=first_token,
-                    first_text=first_text,
-                    ended=time.monotonic(),
-                    server_prompt_ms=server.server_prompt_ms if server else None,
-                    server_decode_ms=server.server_decode_ms if server else None,
-                    server_decode_tokens=server.server_decode_tokens if server else None,
-                )
-                yield replace(event, timings=timings)
-                return
-            yield event
+        async with contextlib.aclosing(self._stream(request)) as events:
+            async for event in events:
+                if isinstance(event, (ReasoningDelta, TextDelta)) and event.text:
+                    now = time.monotonic()
+                    if first_token is None:
+                        first_token = now
+                    if first_text is None and isinstance(event, TextDelta):
+                        first_text = now
+                if isinstance(event, Finished):
+                    server = event.timings
+                    timings = Timings(
+                        started=started,
+                        first_token=first_token,
+                        first_text=first_text,
+                        ended=time.monotonic(),
+                        server_prompt_ms=server.server_prompt_ms if server else None,
+                        server_decode_ms=server.server_decode_ms if server else None,
+                        server_decode_tokens=server.server_decode_tokens if server else None,
+                    )
+                    yield replace(event, timings=timings)
+                    return
+                yield event
 
     @abc.abstractmethod
     def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:

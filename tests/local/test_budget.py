@@ -1,0 +1,106 @@
+"""Budget forcing on real decoding: caps, no-thinking, minimum ("Wait"), single-token tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backends.base import ChatRequest, Message
+from backends.budget import Budget
+from backends.events import ReasoningDelta, TextDelta
+from backends.local.backend import LocalBackend
+from tests.local.conftest import MakeBackend
+from tests.local.helpers import run
+
+CLOSE_TOKENS = 5  # "\n</think>\n\n" in SmolLM2's vocabulary
+SHORT = [Message("user", "What is 2+2?")]
+QUESTION = [Message("user", "A farmer has 17 sheep and all but 9 run away. How many are left?")]
+
+
+def split_at_close(backend: LocalBackend) -> tuple[str, str]:
+    """The reply's context text (after the prompt) split at the closing tag."""
+    trace = backend.last_reply
+    loaded = backend.loaded
+    assert trace is not None and loaded is not None
+    data = b"".join(loaded.pieces.piece(t) for t in trace.tokens[trace.think_start :])
+    before, tag, after = data.decode("utf-8", errors="replace").partition("</think>")
+    assert tag, "the thinking was closed"
+    return before, after
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("budget", [0, 16, 64, 256])
+async def test_reasoning_never_exceeds_the_budget(make_backend: MakeBackend, budget: int) -> None:
+    backend = make_backend("embedded")
+    for seed in (1, 2, 3):
+        request = ChatRequest(QUESTION, budget=Budget(budget), seed=seed, max_tokens=budget + 40)
+        reply = await run(backend, request)
+        usage = reply.finished.usage
+        assert usage.reasoning <= budget + CLOSE_TOKENS, (seed, reply.finished.budget_applied)
+        assert reply.text.strip(), f"seed {seed}: an answer follows the thinking"
+        if budget == 0:
+            assert usage.reasoning == 0 and reply.reasoning_deltas == 0
+            assert reply.finished.budget_applied == "no thinking"
+            continue
+        assert reply.thinking.strip()
+        before, after = split_at_close(backend)
+        assert before.strip("\n") == reply.thinking.strip("\n")  # shown = what the model saw
+        assert after.startswith("\n\n") and after.lstrip("\n") == reply.text  # answer follows
+        kinds = [type(e) for e in reply.events if isinstance(e, (ReasoningDelta, TextDelta))]
+        assert kinds.index(TextDelta) > max(i for i, k in enumerate(kinds) if k is ReasoningDelta)
+        if "forced close" in reply.finished.budget_applied:
+            assert usage.reasoning >= budget + CLOSE_TOKENS - 1  # "</think>\n\n" after a "\n"
+
+
+@pytest.mark.embedded
+async def test_min_thinking_extends_with_wait(make_backend: MakeBackend) -> None:
+    backend = make_backend("embedded")
+    extended = 0
+    for seed in (1, 2, 3):
+        request = ChatRequest(SHORT, budget=Budget(None, minimum=48), seed=seed, max_tokens=200)
+        reply = await run(backend, request)
+        usage = reply.finished.usage
+        assert usage.reasoning >= 48, reply.finished.budget_applied
+        if "Wait" in reply.finished.budget_applied:
+            extended += 1
+            assert "Wait" in reply.thinking
+    assert extended >= 1, "the model closes early on at least one seed, and is made to go on"
+
+
+@pytest.mark.embedded
+async def test_min_thinking_when_the_model_stops_at_once(make_backend: MakeBackend) -> None:
+    """Greedy SmolLM2 ends its thinking on "What is 2+2?" after 7 tokens: it is made to go on."""
+    backend = make_backend("embedded")
+    request = ChatRequest(SHORT, budget=Budget(80, minimum=48), temperature=0.0, max_tokens=160)
+    reply = await run(backend, request)
+    assert reply.finished.usage.reasoning >= 48
+    assert "extended with Wait" in reply.finished.budget_applied
+    assert reply.text.strip()
+
+
+async def test_budget_zero_on_a_reasoning_template_writes_an_empty_block(
+    make_backend: MakeBackend, tiny_thinking_gguf: Path
+) -> None:
+    backend = make_backend(tiny_thinking_gguf)
+    reply = await run(backend, ChatRequest(QUESTION, budget=Budget(0), seed=1, max_tokens=8))
+    prompt = backend.last_reply.tokens[: backend.last_reply.prompt_len]
+    special = backend.loaded.llm.detokenize(list(prompt[-8:]), special=True).decode()
+    assert special.endswith("assistant\n<think>\n\n</think>\n\n")  # Qwen3's no-think bytes
+    assert 5 in prompt[-4:] and 6 in prompt[-4:]  # the tags are single special tokens
+    assert reply.finished.usage.reasoning == 0 and reply.reasoning_deltas == 0
+
+
+async def test_single_token_close_is_forced_by_id(
+    make_backend: MakeBackend, tiny_thinking_gguf: Path
+) -> None:
+    backend = make_backend(tiny_thinking_gguf)
+    loaded = await backend.load()
+    assert (loaded.tags.open_id, loaded.tags.close_id) == (5, 6)
+    reply = await run(backend, ChatRequest(QUESTION, budget=Budget(12), seed=1, max_tokens=30))
+    trace = backend.last_reply
+    assert reply.finished.budget_applied == "budget 12: forced close at 12"
+    thinking = trace.tokens[trace.think_start : trace.think_end]
+    assert thinking[12:].count(6) == 1 and 6 not in thinking[:12]  # one </think> token
+    assert reply.finished.usage.reasoning == 12 + len(thinking[12:])
+    assert trace.tokens[trace.think_start - 2 : trace.think_start][0] == 5  # opened with <think>
