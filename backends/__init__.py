@@ -21,7 +21,7 @@ from backends.events import (
 # those packages happen to be installed. ponder never uses that client; keeping it out keeps rich
 # out of headless runs and ~0.1 s off start-up. httpx falls back to a stub when the import fails.
 # (None of the modules imported above imports httpx.)
-sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 __all__ = [
     "Backend",

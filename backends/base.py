@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
@@ -156,7 +156,7 @@ class Backend(abc.ABC):
                 yield event
 
     @abc.abstractmethod
-    def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """Yield the reply's events, ending with ``Finished``; see ``stream``."""
 
     async def list_models(self) -> list[str]:

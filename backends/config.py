@@ -37,23 +37,13 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backends.errors import ConfigError
+from backends.pricing import PriceOverride
 
 APP_NAME = "ponder"
 CONFIG_ENV = "PONDER_CONFIG"
 DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [
     0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, "auto",
 ]  # fmt: skip
-
-
-class PriceOverride(BaseModel):
-    """USD per million tokens; overrides genai-prices' data for one model."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cached_input: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
 
 
 class BackendEntry(BaseModel):

@@ -9,14 +9,14 @@ included) and ``output`` counts every generated token (reasoning included).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Union
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backends.errors import PonderError
 
 
-class StopReason(str, Enum):
+class StopReason(StrEnum):
     """Why a reply ended."""
 
     STOP = "stop"  # the model finished
@@ -153,4 +153,4 @@ class Finished:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-StreamEvent = Union[ReasoningDelta, TextDelta, ReasoningRollback, UsageUpdate, StatusNote, Finished]
+StreamEvent = ReasoningDelta | TextDelta | ReasoningRollback | UsageUpdate | StatusNote | Finished

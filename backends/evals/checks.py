@@ -144,11 +144,11 @@ def check_answer(kind: str, expected: str, answer: str) -> CheckResult:
         except re.error:
             return CheckResult(False, None)
         return CheckResult(found is not None, None if found is None else found.group(0))
-    got = normalise(answer)
+    text = normalise(answer)
     if kind == "exact":
-        return CheckResult(got == normalise(expected), got)
+        return CheckResult(text == normalise(expected), text)
     if kind == "contains":
-        return CheckResult(normalise(expected) in got, got)
+        return CheckResult(normalise(expected) in text, text)
     return CheckResult(False, None)
 
 

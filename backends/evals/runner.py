@@ -275,8 +275,9 @@ class EvalRunner:
             reply = await collect(backend, self._request(strategy, task), meter.feed)
         except Exception as exc:  # raised before the first event (config, auth) or a bug
             error = exc
-            reply = Reply(finished=Finished(stop_reason=StopReason.ERROR))
-            meter.feed(reply.finished)
+            failed = Finished(stop_reason=StopReason.ERROR)
+            reply = Reply(finished=failed)
+            meter.feed(failed)
         finally:
             self._running -= 1
         result = make_result(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -137,7 +137,7 @@ class LocalBackend(Backend):
 
     # ---- streaming ---------------------------------------------------------------------------
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         if self._loaded is None:
             path = self.model_path()
             check_gguf_file(path)  # raises before the first event: the request cannot start
@@ -167,7 +167,9 @@ class LocalBackend(Backend):
         if final is not None:
             yield final
 
-    async def _relay(self, loaded: LoadedModel, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _relay(
+        self, loaded: LoadedModel, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Run the decoder on the worker thread and pass its events on, in order."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()

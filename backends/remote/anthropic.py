@@ -133,13 +133,13 @@ def conversation(messages: list[Message]) -> tuple[list[dict], list[dict]]:
 def add_cache_breakpoints(system: list[dict], turns: list[dict], ttl: str) -> None:
     """Mark the system prompt, the previous turn's user message and the newest message."""
     marker = {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
-    targets = [system[-1]] if system else []
+    targets: list[dict | None] = [system[-1]] if system else []
     users = [i for i, turn in enumerate(turns) if turn["role"] == "user"]
     if len(users) >= 2:
         targets.append(_last_cacheable(turns[users[-2]]))
     if turns:
         targets.append(_last_cacheable(turns[-1]))
-    for block in targets[:4]:
+    for block in [target for target in targets if target is not None][:4]:
         if block is not None:
             block["cache_control"] = dict(marker)
 

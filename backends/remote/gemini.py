@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from backends.base import BackendSpec, Capabilities, ChatRequest, Message
+from backends.base import BackendSpec, BudgetPrecision, Capabilities, ChatRequest, Message
 from backends.errors import AuthError, PonderError, ProviderError, QuotaExceeded
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
@@ -343,7 +343,8 @@ class GeminiBackend(HTTPBackend):
         if self.model in ("", "default"):
             self.model = self.default_model
         style = thinking_style(self.model, self.options)
-        precision = {"budget": "approximate", "level": "bucketed"}.get(style, "none")
+        precisions: dict[str, BudgetPrecision] = {"budget": "approximate", "level": "bucketed"}
+        precision = precisions.get(style, "none")
         self.capabilities = replace(self.capabilities, can_think=style != "none",
                                     budget_precision=precision)  # fmt: skip
 

@@ -15,7 +15,7 @@ import abc
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -150,7 +150,7 @@ class HTTPBackend(Backend):
 
     # ----- Backend API ---------------------------------------------------------------------
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         missing = self.missing_key()
         if missing:
             env = self.key_env or "the API key env var"
@@ -282,11 +282,11 @@ class HTTPBackend(Backend):
                 return
             yield self._finished(end, run, StopReason.ERROR, end.error)
         elif end.stop_reason is None:
-            error = ConnectionLost(
+            cut = ConnectionLost(
                 f"{self.provider}'s stream ended without a finish reason (cut off)",
                 "the partial reply is kept; retry to get a full one",
             )
-            yield self._finished(end, run, StopReason.INTERRUPTED, error)
+            yield self._finished(end, run, StopReason.INTERRUPTED, cut)
         else:
             yield self._finished(end, run, end.stop_reason, None)
 

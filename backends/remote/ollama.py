@@ -77,10 +77,10 @@ def think_value(
     if limit == 0:
         level = options.think_levels[0]
         return level, f"think={level} (cannot be turned off)"
-    effort = effort_for_budget(limit, max_tokens_for(limit, max_tokens))
-    effort = {"minimal": "low", "xhigh": "max"}.get(effort, effort)
-    level = clamp_effort(effort, options.think_levels)
-    return level, f"think={level}"
+    bucket = effort_for_budget(limit, max_tokens_for(limit, max_tokens))
+    wanted = {"minimal": "low", "xhigh": "max"}.get(bucket, bucket)
+    chosen = clamp_effort(wanted, options.think_levels)
+    return chosen, f"think={chosen}"
 
 
 def chat_messages(messages: list[Message]) -> list[dict[str, Any]]:

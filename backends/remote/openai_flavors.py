@@ -107,11 +107,12 @@ class DeepSeekFlavor(ChatFlavor):
         if limit is None:
             return BudgetPlan({}, "auto: the model's default", max_tokens)
         if limit == 0:
-            fields = {"thinking": {"type": "disabled"}}
-            return BudgetPlan(fields, "0 -> thinking disabled", max_tokens)
+            return BudgetPlan(
+                {"thinking": {"type": "disabled"}}, "0 -> thinking disabled", max_tokens
+            )
         cap = max_tokens_for(limit, max_tokens)
         effort = "max" if limit / cap >= 0.95 else "high"
-        fields = {"thinking": {"type": "enabled"}, "reasoning_effort": effort}
+        fields: dict[str, Any] = {"thinking": {"type": "enabled"}, "reasoning_effort": effort}
         return BudgetPlan(fields, f"{limit} -> thinking on, effort {effort} (on/off)", cap)
 
     def assistant_fields(self, message: Message) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from backends.events import StopReason, Usage
 from backends.meters import MeterReading, format_meter_line
 from backends.pricing import Cost
 
+STOP_REASONS = frozenset(reason.value for reason in StopReason)
+
 
 def usage_to_dict(usage: Usage) -> dict[str, Any]:
     """Return the usage record as a plain dict."""
@@ -70,7 +72,7 @@ def reading_from_dict(data: dict[str, Any] | None) -> MeterReading | None:
         estimated=frozenset(data.get("estimated") or ()),
         input_known=bool(data.get("input_known", True)),
         local=bool(data.get("local", False)),
-        stop_reason=StopReason(stop) if stop in StopReason._value2member_map_ else None,
+        stop_reason=StopReason(stop) if stop in STOP_REASONS else None,
     )
 
 

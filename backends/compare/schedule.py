@@ -1,0 +1,137 @@
+"""When may a local column run? CPU cores are the budget.
+
+Measured on a 2-core machine (``bench/local_columns.py``, SmolLM2-135M): two columns with one
+decoding thread each run side by side at nearly full speed each, so concurrently the pair
+finishes in about half the time; two columns with two threads each oversubscribe the cores:
+together they finish no sooner than one after the other, and each decodes at half speed (which
+would also distort their tok/s meters). So in the default ``auto`` policy a local column claims
+as many cores as it decodes with and runs when they are free, else it is queued. Columns that
+share one backend object (one loaded model, one llama.cpp context) always run one at a time.
+Remote columns never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Literal
+
+from backends.base import Backend
+from backends.events import StatusNote
+
+if TYPE_CHECKING:
+    from backends.compare.runner import Column
+
+Policy = Literal["auto", "queue", "concurrent"]
+POLICIES: tuple[Policy, ...] = ("auto", "queue", "concurrent")
+
+
+def backend_threads(backend: Backend, cores: int) -> int:
+    """How many cores a local backend decodes with: its ``n_threads`` option, else the default.
+
+    The default is llama-cpp-python's own: half the machine's cores, at least one.
+    """
+    threads = getattr(backend.spec.options, "n_threads", None)
+    if not isinstance(threads, int) or threads <= 0:
+        threads = max((os.cpu_count() or 1) // 2, 1)
+    return max(min(threads, cores), 1)
+
+
+class LocalScheduler:
+    """Hands out CPU cores to local columns, first come first served.
+
+    ``policy``: ``auto`` (a column claims its decoding threads, see the module docstring),
+    ``queue`` (one local column at a time) or ``concurrent`` (no CPU accounting; only columns
+    sharing a loaded model wait). ``cores`` defaults to ``os.cpu_count()``. Use one scheduler
+    per event loop.
+    """
+
+    def __init__(self, cores: int | None = None, policy: Policy = "auto") -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
+        self.cores = max(cores or os.cpu_count() or 1, 1)
+        self.policy = policy
+        self.free = self.cores
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self._models: dict[Backend, asyncio.Lock] = {}
+        self._model_user: dict[Backend, str] = {}
+        self._running: dict[object, str] = {}
+
+    def cores_needed(self, backend: Backend) -> int:
+        """The cores a column of ``backend`` claims under this policy."""
+        if self.policy == "queue":
+            return self.cores
+        if self.policy == "concurrent":
+            return 0
+        return backend_threads(backend, self.cores)
+
+    @asynccontextmanager
+    async def slot(
+        self, column: Column, on_queued: Callable[[StatusNote], None]
+    ) -> AsyncIterator[None]:
+        """Hold a slot for ``column`` while the block runs; ``on_queued`` if it has to wait.
+
+        Remote backends enter at once. Cancellation while waiting leaves the queue cleanly.
+        """
+        backend = column.backend
+        if not backend.capabilities.local:
+            yield
+            return
+        lock = self._models.setdefault(backend, asyncio.Lock())
+        need = self.cores_needed(backend)
+        if lock.locked() or not self._fits(need):
+            on_queued(StatusNote("queued", self._why_queued(backend, lock)))
+        async with lock:
+            await self._acquire(need)
+            token = object()
+            self._running[token] = column.label
+            self._model_user[backend] = column.label
+            try:
+                yield
+            finally:
+                del self._running[token]
+                self._release(need)
+
+    def _why_queued(self, backend: Backend, lock: asyncio.Lock) -> str:
+        if lock.locked():
+            user = self._model_user.get(backend, "another column")
+            return f"queued: shares its loaded model with {user}; starts when that finishes"
+        busy = ", ".join(self._running.values()) or "other local columns"
+        return (
+            f"queued: waiting for {busy} (local models share this machine's "
+            f"{self.cores} CPU core{'s' if self.cores != 1 else ''})"
+        )
+
+    def _fits(self, need: int) -> bool:
+        return not self._waiters and self.free >= need
+
+    async def _acquire(self, need: int) -> None:
+        if self._fits(need):
+            self.free -= need
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((need, future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release(need)  # granted, but the column was stopped before it resumed
+            elif (need, future) in self._waiters:
+                self._waiters.remove((need, future))
+                self._wake()  # a smaller request behind this one may fit now
+            raise
+
+    def _release(self, need: int) -> None:
+        self.free += need
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self._waiters[0][0] <= self.free:
+            need, future = self._waiters.popleft()
+            if future.done():
+                continue
+            self.free -= need
+            future.set_result(None)
