@@ -215,8 +215,9 @@ class CompareRound:
         caller is cancelled, the columns are stopped, conversations updated, and the
         cancellation propagates.
         """
+        await asyncio.to_thread(_load_estimator)
         started = time.monotonic()
-        warm = asyncio.create_task(asyncio.to_thread(self._estimate_inputs))
+        self._estimate_inputs()
         self._tasks = [asyncio.create_task(self._run_column(run)) for run in self.runs]
         if self._stopped:
             self.stop_all()
@@ -227,18 +228,13 @@ class CompareRound:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             raise
         finally:
-            await asyncio.gather(warm, return_exceptions=True)  # it reads the histories
             self._commit()
         return RoundResult(
             self.prompt, tuple(run.outcome() for run in self.runs), time.monotonic() - started
         )
 
     def _estimate_inputs(self) -> None:
-        """Give each meter a local count of its prompt (shown, marked, until usage arrives).
-
-        Runs in a worker thread while the requests are in flight: the estimator's first use
-        loads a vocabulary (~0.3 s), which on the event loop would hold up every stream.
-        """
+        """Give each meter a local count of its prompt (shown, marked, until usage arrives)."""
         with contextlib.suppress(PonderError):  # the meters report a missing estimator
             for run in self.runs:
                 messages = [*run.column.history, Message("user", self.prompt)]
@@ -338,6 +334,18 @@ class CompareRound:
                     Message("assistant", run.text, run.thinking, continuation),
                 )
             )
+
+
+def _load_estimator() -> None:
+    """Load the meters' token estimator (a worker thread runs this before the round starts).
+
+    Its first use in a process loads a vocabulary (~0.3 s, holding the GIL much of the time).
+    Left to a column's first token, it would stall every stream of the first round, and a
+    thread racing the requests delays them just as much; so it is done up front, outside the
+    round's wall time. Later rounds find it loaded.
+    """
+    with contextlib.suppress(PonderError):  # the meters report a missing estimator
+        estimate_tokens("x")
 
 
 def _final_status(finished: Finished | None) -> Status:

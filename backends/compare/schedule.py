@@ -1,13 +1,19 @@
 """When may a local column run? CPU cores are the budget.
 
-Measured on a 2-core machine (``bench/local_columns.py``, SmolLM2-135M): two columns with one
-decoding thread each run side by side at nearly full speed each, so concurrently the pair
-finishes in about half the time; two columns with two threads each oversubscribe the cores:
-together they finish no sooner than one after the other, and each decodes at half speed (which
-would also distort their tok/s meters). So in the default ``auto`` policy a local column claims
-as many cores as it decodes with and runs when they are free, else it is queued. Columns that
-share one backend object (one loaded model, one llama.cpp context) always run one at a time.
-Remote columns never wait.
+Measured on this 2-core machine with two SmolLM2-135M columns, 128 tokens each
+(``bench/local_columns.py``; wall time of the pair, decode tok/s per column):
+
+- 1 decoding thread each: queued 4.3 s at 60 tok/s, concurrent 2.9 s at 48 tok/s (1.5x sooner;
+  with raw llama-cpp-python on an idle machine 3.6-4.0 s vs 1.9-2.0 s, tok/s unchanged).
+- 2 threads each: queued 5.2 s at 51 tok/s, concurrent 4.0 s at 33 tok/s (raw, idle: 2.9-3.0 s
+  vs 2.7-3.0 s, 85-90 vs 44-47 tok/s): the cores are oversubscribed, little or no time is won,
+  and every column's tok/s (the meters compare is for) drops by a third to a half.
+
+So in the default ``auto`` policy a local column claims as many cores as it decodes with and runs
+when they are free, else it is queued (without ``n_threads`` a model decodes with
+llama-cpp-python's default, half the cores, so two such columns run side by side here). Columns
+that share one backend object (one loaded model,
+one llama.cpp context) always take turns. Remote columns never wait.
 """
 
 from __future__ import annotations
