@@ -22,6 +22,7 @@ from typing import Any
 from backends.events import (
     Finished,
     ReasoningDelta,
+    ReasoningRollback,
     StopReason,
     StreamEvent,
     TextDelta,
@@ -227,6 +228,9 @@ class MessageMeter:
         self._first_text: float | None = None
         self._ended: float | None = None
         self._est_reasoning = 0
+        # (characters, estimated tokens) of the thinking so far, after each delta: a rollback
+        # to N characters goes back to the estimate at the last delta boundary within N.
+        self._reasoning_marks: list[tuple[int, int]] = [(0, 0)]
         self._est_text = 0
         self._exact: Usage | None = None
         self._server: Timings | None = None
@@ -250,6 +254,8 @@ class MessageMeter:
             self.start()
         if isinstance(event, (ReasoningDelta, TextDelta)):
             self._feed_delta(event)
+        elif isinstance(event, ReasoningRollback):
+            self._rollback(event.keep_chars)
         elif isinstance(event, UsageUpdate):
             self._exact = event.usage
         elif isinstance(event, Finished):
@@ -264,12 +270,19 @@ class MessageMeter:
         tokens = estimate_tokens(event.text)
         if isinstance(event, ReasoningDelta):
             self._est_reasoning += tokens
+            chars = self._reasoning_marks[-1][0] + len(event.text)
+            self._reasoning_marks.append((chars, self._est_reasoning))
             if self._first_reasoning is None:
                 self._first_reasoning = now
         else:
             self._est_text += tokens
             if self._first_text is None:
                 self._first_text = now
+
+    def _rollback(self, keep_chars: int) -> None:
+        while len(self._reasoning_marks) > 1 and self._reasoning_marks[-1][0] > keep_chars:
+            self._reasoning_marks.pop()
+        self._est_reasoning = self._reasoning_marks[-1][1]
 
     def _feed_finished(self, event: Finished) -> None:
         self._ended = self._clock()

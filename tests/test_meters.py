@@ -381,3 +381,17 @@ def test_empty_session_line():
     assert format_session_line(SessionTotals()) == (
         "0 replies · in 0 · out 0 · reasoning ? · $0.00 · total p50 - p95 - · TTFT p50 - p95 -"
     )
+
+
+def test_reasoning_rollback_lowers_the_thinking_estimate() -> None:
+    from backends.events import ReasoningRollback
+
+    meter = MessageMeter("llama", "m", PriceBook(), local=True, clock=lambda: 0.0)
+    meter.feed(ReasoningDelta("one two three four"))
+    first = meter.reading().usage.reasoning
+    meter.feed(ReasoningDelta(" five six seven eight nine ten"))
+    assert meter.reading().usage.reasoning > first
+    meter.feed(ReasoningRollback(keep_chars=len("one two three four")))
+    assert meter.reading().usage.reasoning == first
+    meter.feed(ReasoningRollback(keep_chars=0))
+    assert meter.reading().usage.reasoning in (0, None)
