@@ -5,8 +5,10 @@ Measures, for an empty history and a big one (built once, cached in ``--dir``):
 * ``store``: ``Store.open`` + the chat list's first page, in-process (median of ``--repeat``);
 * ``process``: a fresh Python process from spawn until the first page is loaded;
 * ``app``: a fresh process from spawn until the chat app (``tui.app.make_app`` under Textual's
-  ``run_test``) has focused its prompt, after opening the store and loading the first page as
-  the chat list does at startup;
+  ``run_test``, given the history file as its store) is interactive: the prompt has focus and
+  the app has opened the history (the chat list is not shown at start);
+* ``list``: in that process, from pressing the chat list key (f5) until the list shows its
+  first page;
 * ``recorder``: while a reply streams into the big history (a delta every 2 ms for 2 s), how
   long ``feed`` takes, how late the event loop runs, and how long each flush write takes.
 
@@ -85,20 +87,27 @@ import asyncio, sys, time
 t0 = time.perf_counter()
 from backends.config import Settings
 from backends.store.db import Store
-from backends.store import history
 from tui.app import make_app
+from tui.screens.chat_list import ChatListScreen, ChatOptions
 from tui.widgets.prompt import PromptInput
 
 async def main():
-    store = Store.open(sys.argv[1])
-    page = history.list_chats(store)
     async def ready(name):
         return None
-    app = make_app(Settings(), backend_factory=lambda name: None, availability=ready)
+    app = make_app(Settings(), backend_factory=lambda name: None, availability=ready,
+                   store=lambda: Store.open(sys.argv[1]))
     async with app.run_test(size=(100, 32)) as pilot:
-        while not isinstance(app.focused, PromptInput):
+        while not (isinstance(app.focused, PromptInput) and app.history.store is not None):
             await pilot.pause()
-        print(time.perf_counter() - t0, len(page.chats))
+        startup = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        await pilot.press("f5")
+        while not (isinstance(app.screen, ChatListScreen) and not app.screen.fetching
+                   and app.screen.query_one(ChatOptions).option_count):
+            await pilot.pause()
+        shown = time.perf_counter() - t1
+        rows = app.screen.query_one(ChatOptions).option_count
+    print(startup, shown, rows)
 
 asyncio.run(main())
 """
@@ -147,20 +156,31 @@ def store_startup(path: Path) -> float:
     return elapsed
 
 
-def probe(script: str, path: Path) -> float:
+def probe(script: str, path: Path) -> list[float]:
+    """Run ``script`` in a fresh Python on ``path``; return the numbers it printed."""
     result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(result.stderr[-2000:])
-    return float(result.stdout.split()[0])
+    return [float(word) for word in result.stdout.split()]
 
 
 def compare(name: str, measure, paths: dict[str, Path], repeat: int) -> None:  # type: ignore[no-untyped-def]
     """Median of ``measure(path)`` per history; ratios of the big one to the others."""
-    times: dict[str, list[float]] = {label: [] for label in paths}
+    compare_all([name], lambda path: [measure(path)], paths, repeat)
+
+
+def compare_all(names: list[str], measure, paths: dict[str, Path], repeat: int) -> None:  # type: ignore[no-untyped-def]
+    """Like ``compare`` for a measure that returns one number per name (one run, many timings)."""
+    times: dict[str, list[list[float]]] = {label: [] for label in paths}
     for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
         for label, path in paths.items():
             times[label].append(measure(path))
+    for index, name in enumerate(names):
+        report(name, {label: [run[index] for run in runs] for label, runs in times.items()})
+
+
+def report(name: str, times: dict[str, list[float]]) -> None:
     medians = {label: statistics.median(values) for label, values in times.items()}
     big = medians["big"]
     cells = "  ".join(f"{label} {value * 1000:7.1f} ms" for label, value in medians.items())
@@ -234,8 +254,8 @@ def main() -> None:
         )
     paths = {"empty": empty, "10 chats": small, "big": big}
     compare("store", store_startup, paths, args.repeat * 5)
-    compare("process", lambda p: probe(PROCESS_PROBE, p), paths, args.repeat)
-    compare("app", lambda p: probe(APP_PROBE, p), paths, args.repeat)
+    compare("process", lambda p: probe(PROCESS_PROBE, p)[0], paths, args.repeat)
+    compare_all(["app", "list"], lambda p: probe(APP_PROBE, p)[:2], paths, args.repeat)
     asyncio.run(recorder_under_load(big))
 
 

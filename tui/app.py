@@ -17,8 +17,10 @@ from textual.screen import Screen
 from backends.base import Backend
 from backends.config import Settings
 from backends.pricing import PriceBook
+from backends.store.db import Store
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
+from tui.history_glue import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.screens.chat import ChatScreen
 from tui.screens.services import Availability, BackendFactory, ChatServices
 
@@ -34,10 +36,12 @@ class PonderApp(App[None]):
         services: ChatServices,
         *,
         persist_theme: Callable[[str], None] | None = None,
+        history: ChatHistory | None = None,
     ) -> None:
         super().__init__()
         self.services = services
         self.persist_theme = persist_theme
+        self.history = history or ChatHistory(None)
         for theme in THEMES:
             self.register_theme(theme)
         wanted = services.settings.theme
@@ -50,7 +54,8 @@ class PonderApp(App[None]):
         return fallback_variables(self.current_theme.to_color_system().generate())
 
     def on_mount(self) -> None:
-        self.push_screen(ChatScreen(self.services))
+        self.push_screen(ChatScreen(self.services, self.history))
+        self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._theme_problem:
             self.notify(
@@ -66,6 +71,9 @@ class PonderApp(App[None]):
                 markup=False,
             )
 
+    def on_unmount(self) -> None:
+        self.history.close()  # after the screens: a reply's last write is done by now
+
     def _theme_changed(self, theme: object) -> None:
         if self.persist_theme is None:
             return
@@ -73,6 +81,12 @@ class PonderApp(App[None]):
             self.persist_theme(self.theme)
         except Exception as exc:  # the theme still applies; only saving it failed
             self.notify(f"Could not save the theme choice: {exc}", severity="warning", markup=False)
+
+    def action_open_eval(self) -> None:
+        """Open the eval screen (task set x backends x budgets)."""
+        from tui.screens.eval import EvalScreen  # imported late: plotext is not needed to chat
+
+        self.push_screen(EvalScreen(self.services))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands plus every chat binding (so ctrl+p finds all of them)."""
@@ -98,14 +112,18 @@ def make_app(
     clock: Callable[[], float] = time.monotonic,
     tick_s: float = 0.1,
     persist_theme: Callable[[str], None] | None = None,
+    store: Store | StoreFactory | None = None,
 ) -> PonderApp:
     """Build the chat app.
 
     ``backend`` is a configured name or a spec (default: ``settings.default_backend``);
     ``backend_factory(name_or_spec)`` builds it (default: the registry); ``availability(name)``
     checks a configured backend for the picker (default: the registry). ``persist_theme(name)``
-    is called when the user changes theme (``None``: the choice is not saved). Raises nothing:
-    a backend that cannot be built shows its error on the first message.
+    is called when the user changes theme (``None``: the choice is not saved). ``store`` is the
+    chat history, or a function that opens it (called in a thread after the first frame; the app
+    closes it at exit); ``None`` or ``settings.history = false``: chats are not saved. Raises
+    nothing: a backend that cannot be built shows its error on the first message, a history that
+    cannot be opened offers its choices on screen.
     """
     services = ChatServices(
         settings=settings,
@@ -117,7 +135,9 @@ def make_app(
         tick_s=tick_s,
         keymap=dict(settings.keys),
     )
-    return PonderApp(services, persist_theme=persist_theme)
+    factory = (lambda: store) if isinstance(store, Store) else store
+    history = ChatHistory(factory, enabled=settings.history)
+    return PonderApp(services, persist_theme=persist_theme, history=history)
 
 
 def run_app(settings: Settings, backend: str | None = None, *, config: Path | None = None) -> int:
@@ -128,7 +148,10 @@ def run_app(settings: Settings, backend: str | None = None, *, config: Path | No
     from backends.config import save_theme
 
     app = make_app(
-        settings, backend=backend, persist_theme=partial(_save_theme, save_theme, config)
+        settings,
+        backend=backend,
+        persist_theme=partial(_save_theme, save_theme, config),
+        store=open_default_store,
     )
     app.run()
     return app.return_code or 0

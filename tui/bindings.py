@@ -43,9 +43,15 @@ KEY_SPECS: tuple[KeySpec, ...] = (
             "Thinking"),
     KeySpec("retry", "ctrl+r", "retry", "Retry the last reply"),
     KeySpec("new_chat", "ctrl+n", "new_chat", "Start a new chat"),
+    KeySpec("chat_list", "f5", "chat_list", "Saved chats: resume, rename, delete"),
+    KeySpec("search", "ctrl+f", "search", "Search saved chats (text and thinking)"),
     KeySpec("backend_picker", "ctrl+b,f4", "pick_backend", "Pick the backend", True, "Backend"),
     KeySpec("copy_answer", "f2", "copy_answer", "Copy the last answer"),
     KeySpec("copy_code", "f3", "copy_code", "Copy the last code block of the last answer"),
+    KeySpec("eval", "f6", "app.open_eval",
+            "Evaluate strategies: a task set across backends and budgets"),
+    KeySpec("compare", "f7", "compare",
+            "Compare side by side: this chat on several backends / budgets"),
     KeySpec("help", "f1", "help", "Show all keys", True, "Help"),
 )  # fmt: skip
 

@@ -17,12 +17,15 @@ from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
 from backends.tokens import estimate_tokens
 from tui.bindings import chat_bindings, key_for
+from tui.history_glue import ChatHistory
 from tui.safe_text import printable
 from tui.screens.backend_picker import BackendPicker
+from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
 from tui.screens.help import HelpScreen
 from tui.screens.reply import ReplyJob
 from tui.screens.services import BackendSlot, ChatServices
+from tui.screens.stored_chat import jump_to, load_chat, show_chat
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
@@ -36,9 +39,10 @@ class ChatScreen(Screen[None]):
 
     BINDINGS = chat_bindings()
 
-    def __init__(self, services: ChatServices) -> None:
+    def __init__(self, services: ChatServices, history: ChatHistory | None = None) -> None:
         super().__init__()
         self.services = services
+        self.history = history or ChatHistory(None)
         settings = services.settings
         self.conversation = Conversation()
         self.totals = SessionTotals()
@@ -138,18 +142,20 @@ class ChatScreen(Screen[None]):
         )
         view.keep_thinking_open = self.expand_thinking
         await self.query_one(MessageList).add_exchange(*before, view)
+        budget = Budget(self.budget_value)
         self.job = ReplyJob(
             conversation=self.conversation,
             exchange=exchange,
             record=record,
             view=view,
-            budget=Budget(self.budget_value),
+            budget=budget,
             slot=self.slot,
             services=self.services,
             next_step=(
                 f"{self._key('retry')}: retry · {self._key('backend_picker')}: switch backend"
             ),
             on_state=self._show_state,
+            recording=self.history.recording(self.conversation, exchange, self.slot.name, budget),
         )
         self.worker = self._generate(self.job)
 
@@ -284,6 +290,7 @@ class ChatScreen(Screen[None]):
     async def action_new_chat(self) -> None:
         await self._stop_generation()
         self.conversation = Conversation()
+        self.history.new_chat()
         self.job = None
         await self.query_one(MessageList).clear()
         self.query_one(BudgetSlider).set_spent(None, "")
@@ -328,6 +335,43 @@ class ChatScreen(Screen[None]):
         self.app.copy_to_clipboard(code)
         lines = code.count("\n") + (0 if code.endswith("\n") else 1)
         self.notify(f"Copied the last code block ({lines} lines).", markup=False)
+
+    def action_chat_list(self, search: bool = False) -> None:
+        if self.history.store is None:
+            reason = self.history.off_reason or "The history is still being opened."
+            self.notify(reason, markup=False)
+            return
+        self.app.push_screen(ChatListScreen(self.history, search=search), self._resume)
+
+    def action_search(self) -> None:
+        self.action_chat_list(search=True)
+
+    async def _resume(self, choice: ChatChoice | None) -> None:
+        if self.history.take_deleted():
+            await self.action_new_chat()
+            self.notify("The open chat was deleted; this is a new chat.", markup=False)
+        if choice is None or self.history.store is None:
+            return
+        await self._stop_generation()
+        try:
+            stored = await asyncio.to_thread(load_chat, self.history.store, choice.chat_id)
+        except PonderError as exc:
+            self.notify(f"Could not open the chat: {exc}", severity="error", markup=False)
+            return
+        self.conversation, self.job = stored.conversation, None
+        self.history.resume(stored.chat_id, len(stored.conversation.exchanges))
+        messages = self.query_one(MessageList)
+        views = await show_chat(messages, stored, expand=self.expand_thinking)
+        self.query_one(BudgetSlider).set_spent(None, "")
+        self.query_one(PromptInput).focus()
+        target = views.get(choice.message_id) if choice.message_id is not None else None
+        if target is not None:
+            self.call_after_refresh(jump_to, messages, target, open_thinking=choice.in_thinking)
+
+    async def action_compare(self) -> None:
+        from tui.screens.compare import open_compare  # imported late: not needed to chat
+
+        await open_compare(self)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.services.keymap))

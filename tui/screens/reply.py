@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from backends.base import Backend, ChatRequest
 from backends.budget import Budget
@@ -35,6 +36,9 @@ from tui.screens.conversation import (
 from tui.screens.services import BackendSlot, ChatServices
 from tui.widgets.messages import AssistantMessage
 from tui.widgets.meters import model_label
+
+if TYPE_CHECKING:
+    from tui.history_glue import ReplyRecording
 
 LOADING_BACKEND = "⧗ starting the backend…"
 LOADING_MODEL = "⧗ loading model… (the reply starts when it is ready)"
@@ -78,6 +82,7 @@ class ReplyJob:
     """One reply in flight: where it streams to, its live budget and meter.
 
     ``on_state`` reports backend states for the status bar (``loading model…``, ``""``).
+    ``recording`` saves the reply to the history (``None``: history is off).
     """
 
     conversation: Conversation
@@ -91,6 +96,7 @@ class ReplyJob:
     on_state: Callable[[str], None]
     backend: Backend | None = None
     meter: MessageMeter | None = None
+    recording: ReplyRecording | None = None
     _thinking: list[str] = field(default_factory=list)
     _answer: list[str] = field(default_factory=list)
 
@@ -98,6 +104,8 @@ class ReplyJob:
         """Stream the reply to its end (or cancellation); return its final meter reading."""
         try:
             backend = await self._backend()
+            if self.recording is not None:  # the prompt is saved before the request goes out
+                await self.recording.start(backend, self.meter)
             await self._stream(backend)
         except asyncio.CancelledError:
             self._feed(Finished(StopReason.CANCELLED))
@@ -167,6 +175,8 @@ class ReplyJob:
     def _feed(self, event: StreamEvent) -> None:
         if self.meter is not None:
             self.meter.feed(event)
+        if self.recording is not None:  # after the meter: the recorder's final write reads it
+            self.recording.feed(event)
 
     async def _apply(self, event: StreamEvent) -> None:
         if isinstance(event, ReasoningDelta):
@@ -217,9 +227,11 @@ class ReplyJob:
         if self.meter is None:
             self.view.remove_class("-streaming")
             self.view.add_class(f"-{status}")
-            return
-        reading = self.meter.reading()
-        self.record.reasoning_tokens = reading.usage.reasoning
-        caps = self.backend.capabilities if self.backend else None
-        hidden = caps is not None and caps.thinking_text != "full"
-        await self.view.finish(status, reading, hidden_text=hidden)
+        else:
+            reading = self.meter.reading()
+            self.record.reasoning_tokens = reading.usage.reasoning
+            caps = self.backend.capabilities if self.backend else None
+            hidden = caps is not None and caps.thinking_text != "full"
+            await self.view.finish(status, reading, hidden_text=hidden)
+        if self.recording is not None:
+            await self.recording.end(status, self.record.error, self.meter)
