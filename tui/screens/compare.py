@@ -1,0 +1,398 @@
+"""The compare screen: one prompt, 2-4 columns (a backend at its own budget), side by side.
+
+Each column streams its own thinking, answer and meters; a summary row after each round names
+the cheapest, the fastest (TTFT and total), the fewest / most reasoning tokens, and which
+columns agreed (``backends.compare``). Conversations continue per column. The budget keys (the
+chat's ids) act on the focused column; escape stops every column (partial replies are kept), or
+closes the screen when nothing runs; f8 hands the focused column back to the chat. Opened from
+the chat (``open_compare``), every column starts from the chat's history.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from backends.base import Message
+from backends.budget import Budget
+from backends.compare.runner import Column, CompareRound
+from backends.compare.session import CompareSession
+from backends.errors import PonderError
+from backends.events import Finished, StreamEvent
+from backends.meters import MessageMeter
+from tui.screens.compare_chat import BackendPool, Promotion, promote_into_chat
+from tui.screens.compare_keys import compare_bindings
+from tui.screens.conversation import Exchange
+from tui.screens.services import ChatServices
+from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.compare_column import CompareColumn
+from tui.widgets.compare_picker import ColumnChoice, ColumnPicker, backend_names
+from tui.widgets.compare_summary import CompareSummary
+from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:
+    from tui.screens.chat import ChatScreen
+
+MIN_COLUMNS, MAX_COLUMNS = 2, 4
+
+
+def other_budget(steps: list[int | None], value: int | None) -> int | None:
+    """The second default column's budget: off when the chat thinks, else the next step up."""
+    if value != 0:
+        return 0
+    return next((step for step in steps if step != 0), None)
+
+
+def use_clock(round_: CompareRound, services: ChatServices) -> None:
+    """Give the round's meters the app's clock (a fixed one in tests) before it runs."""
+    for run in round_.runs:
+        backend = run.column.backend
+        run.meter = MessageMeter(
+            backend.kind,
+            backend.model,
+            services.prices,
+            local=backend.capabilities.local,
+            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
+            clock=services.clock,
+        )
+
+
+class CompareScreen(Screen[Promotion | None]):
+    """Columns side by side, one prompt for all. Dismissed with a ``Promotion`` or ``None``.
+
+    ``columns`` are the starting columns; ``pool`` holds their backends (and builds added ones);
+    ``base`` is the chat history every column (also an added one) starts from.
+    """
+
+    BINDINGS = compare_bindings()
+    DEFAULT_CSS = """
+    CompareScreen { layout: vertical; }
+    CompareScreen #compare-columns { height: 1fr; }
+    CompareScreen .compare-column {
+        width: 1fr; height: 1fr; border: round $meter-fg; border-title-color: $status-fg;
+        border-title-style: bold; padding: 0 0 0 1;
+    }
+    CompareScreen .compare-column.-focused { border: round $budget-active-bg; }
+    CompareScreen .compare-header { color: $meter-fg; height: auto; }
+    CompareScreen .compare-body { height: 1fr; scrollbar-size-vertical: 1; }
+    CompareScreen .compare-transcript { height: auto; min-height: 100%; }
+    CompareScreen .compare-carried { color: $meter-fg; text-style: italic; }
+    CompareScreen #compare-summary {
+        height: auto; max-height: 9; padding: 0 1; color: $status-fg; background: $status-bg;
+    }
+    """
+
+    def __init__(
+        self,
+        services: ChatServices,
+        columns: list[Column],
+        *,
+        pool: BackendPool,
+        base: list[Message] | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.pool = pool
+        self.base = list(base or [])
+        self.carried = sum(message.role == "assistant" for message in self.base)
+        self.session = CompareSession(columns, prices=services.prices)
+        self.views = [CompareColumn(column, carried=self.carried) for column in columns]
+        self.steps = steps_from_settings(services.settings.budget_steps)
+        self.focus_index = 0
+        self.expand_thinking = False
+        self.round: CompareRound | None = None
+        self.worker: Worker[None] | None = None
+        self._stop_soon = False
+        self._promoted: Promotion | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="compare-columns"):
+            yield from self.views
+        yield CompareSummary(id="compare-summary")
+        yield BudgetSlider(self.steps, self.views[0].column.budget.limit, id="budget")
+        yield PromptInput(id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PromptInput).focus()
+        self._show_focus()
+
+    @property
+    def busy(self) -> bool:
+        """True while a round runs."""
+        return self.worker is not None and self.worker.is_running
+
+    @property
+    def focused_view(self) -> CompareColumn:
+        return self.views[self.focus_index]
+
+    # ---- rounds ------------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    def _send(self, event: PromptInput.Submitted) -> None:
+        if self.busy:
+            self.app.bell()
+            self.notify("A round is running: escape stops it.", markup=False)
+            return
+        event.prompt_input.clear()
+        self._stop_soon = False
+        self.worker = self._run_round(event.text)
+
+    @work(exclusive=True, group="compare-round", exit_on_error=False)
+    async def _run_round(self, prompt: str) -> None:
+        number = len(self.session.rounds) + 1
+        for view in self.views:
+            await view.begin_round(prompt, number, self.expand_thinking)
+        round_ = self.session.start_round(
+            prompt,
+            on_event=self._on_event,
+            on_status=self._on_status,
+            max_tokens=self.services.settings.max_tokens,
+        )
+        use_clock(round_, self.services)
+        self.round = round_
+        if self._stop_soon:
+            round_.stop_all()
+        ticker = self.set_interval(self.services.tick_s, self._tick)
+        try:
+            result = await round_.run()
+        finally:
+            ticker.stop()
+        self.session.rounds.append(result)
+        for view, outcome in zip(self.views, result.outcomes, strict=True):
+            view.record(prompt, outcome)
+        self.query_one(CompareSummary).show_round(result, number)
+        self._show_focus()
+
+    def _on_event(self, index: int, event: StreamEvent) -> None:
+        # Queued on the column widget: its answer writes and its end stay in stream order.
+        assert self.round is not None
+        reading = self.round.runs[index].reading() if isinstance(event, Finished) else None
+        view = self.views[index]
+        view.call_later(view.feed, event, reading)
+
+    def _on_status(self, index: int, status: str) -> None:
+        view = self.views[index]
+        view.call_later(view.set_state, status)
+
+    def _tick(self) -> None:
+        if self.round is None or len(self.round.runs) != len(self.views):
+            return
+        for view, run in zip(self.views, self.round.runs, strict=True):
+            if run.status == "running":
+                view.tick(run.reading())
+        self._show_spent()
+
+    def _show_spent(self) -> None:
+        slider = self.query_one(BudgetSlider)
+        index = self.focus_index
+        if self.round is not None and index < len(self.round.runs):
+            run = self.round.runs[index]
+            if run.column is self.focused_view.column:
+                reading = run.reading()
+                slider.set_spent(
+                    reading.usage.reasoning,
+                    run.budget,
+                    estimated="reasoning" in reading.estimated,
+                )
+                return
+        slider.set_spent(None, "")
+
+    async def action_stop_all(self) -> None:
+        if not self.busy:
+            self.dismiss(None)
+            return
+        self._stop_soon = True
+        if self.round is not None:
+            self.round.stop_all()
+
+    async def _stop(self) -> None:
+        worker = self.worker
+        if worker is not None and worker.is_running:
+            self._stop_soon = True
+            if self.round is not None:
+                self.round.stop_all()
+            with suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+
+    async def on_unmount(self) -> None:
+        await self._stop()
+        keep = self._promoted.backend if self._promoted else None
+        await self.pool.aclose(keep)
+
+    # ---- the focused column and its budget ----------------------------------------------------
+
+    def _show_focus(self) -> None:
+        for index, view in enumerate(self.views):
+            view.set_class(index == self.focus_index, "-focused")
+        view = self.focused_view
+        slider = self.query_one(BudgetSlider)
+        slider.set_value(view.column.budget.limit)
+        slider.set_precision(view.capabilities)
+        self._show_spent()
+
+    def action_focus_column(self, step: int) -> None:
+        self.focus_index = (self.focus_index + step) % len(self.views)
+        self._show_focus()
+
+    @on(CompareColumn.Clicked)
+    def _clicked(self, event: CompareColumn.Clicked) -> None:
+        self.focus_index = self.views.index(event.column)
+        self._show_focus()
+
+    def _set_budget(self, value: int | None) -> None:
+        view = self.focused_view
+        view.column.budget.set_limit(value)
+        view.refresh_label()
+        self.query_one(BudgetSlider).set_value(value)
+        if view.state == "running" and view.view is not None:
+            view.view.show_note(f"budget → {step_label(value)}: {self._when(view)}")
+
+    def _when(self, view: CompareColumn) -> str:
+        if view.capabilities.live_budget:
+            return "applies to this reply now"
+        return "applies to the next round (this backend fixes the budget per request)"
+
+    def action_budget_down(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).neighbour(-1))
+
+    def action_budget_up(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).neighbour(+1))
+
+    def action_budget_off(self) -> None:
+        self._set_budget(0)
+
+    def action_budget_max(self) -> None:
+        self._set_budget(self.query_one(BudgetSlider).largest())
+
+    @on(BudgetSlider.Picked)
+    def _picked(self, event: BudgetSlider.Picked) -> None:
+        self._set_budget(event.value)
+
+    def action_stop_thinking(self) -> None:
+        view = self.focused_view
+        if not view.thinking_now or view.view is None:
+            self.notify("The focused column is not thinking right now.", markup=False)
+            return
+        view.column.budget.stop_thinking()
+        view.view.show_note(f"stop thinking: {self._when(view)}")
+
+    def action_toggle_thinking(self) -> None:
+        self.expand_thinking = not self.expand_thinking
+        for view in self.views:
+            view.show_thinking(self.expand_thinking)
+
+    # ---- columns: add, remove, reorder, promote -----------------------------------------------
+
+    def _idle(self, what: str) -> bool:
+        if self.busy:
+            self.notify(f"{what} after the round (escape stops it).", markup=False)
+        return not self.busy
+
+    def action_add_column(self) -> None:
+        if not self._idle("Add a column"):
+            return
+        if len(self.views) >= MAX_COLUMNS:
+            self.notify(f"At most {MAX_COLUMNS} columns: remove one first.", markup=False)
+            return
+        column = self.focused_view.column
+        names = backend_names(self.services.settings, list(self.pool.backends))
+        picker = ColumnPicker(
+            self.services.settings,
+            names,
+            self.steps,
+            current=self.pool.name_of(column.backend),
+            budget=column.budget.limit,
+        )
+        self.app.push_screen(picker, self._add_column)
+
+    async def _add_column(self, choice: ColumnChoice | None) -> None:
+        if choice is None or self.busy or len(self.views) >= MAX_COLUMNS:
+            return
+        try:
+            backend = await self.pool.get(choice.backend)
+        except PonderError as exc:
+            self.notify(f"Could not add {choice.backend}: {exc}", severity="error", markup=False)
+            return
+        column = Column(backend, Budget(choice.budget), list(self.base))
+        self.session.add(column)
+        view = CompareColumn(column, carried=self.carried)
+        self.views.append(view)
+        await self.query_one("#compare-columns").mount(view)
+        self.focus_index = len(self.views) - 1
+        self._show_focus()
+
+    async def action_remove_column(self) -> None:
+        if not self._idle("Remove a column"):
+            return
+        if len(self.views) <= MIN_COLUMNS:
+            self.notify(f"Compare needs at least {MIN_COLUMNS} columns.", markup=False)
+            return
+        self.session.remove(self.focus_index)
+        view = self.views.pop(self.focus_index)
+        await view.remove()
+        self.focus_index = min(self.focus_index, len(self.views) - 1)
+        self._show_focus()
+
+    async def action_move_column(self, step: int) -> None:
+        if not self._idle("Reorder the columns"):
+            return
+        old, new = self.focus_index, max(0, min(len(self.views) - 1, self.focus_index + step))
+        if old == new:
+            return
+        self.session.move(old, new)
+        view = self.views.pop(old)
+        self.views.insert(new, view)
+        container = self.query_one("#compare-columns")
+        if step > 0:
+            container.move_child(view, after=self.views[new - 1])
+        else:
+            container.move_child(view, before=self.views[new + 1])
+        self.focus_index = new
+        self._show_focus()
+
+    def action_promote(self) -> None:
+        if not self._idle("Continue a column in the chat"):
+            return
+        view = self.focused_view
+        column = view.column
+        self._promoted = Promotion(
+            name=self.pool.name_of(column.backend),
+            backend=column.backend,
+            budget=column.budget.limit,
+            entries=tuple(view.entries),
+            conversation_id=column.conversation_id,
+        )
+        self.dismiss(self._promoted)
+
+
+async def open_compare(chat: ChatScreen) -> None:
+    """Open compare from ``chat``: two columns on the chat's backend (the chat's budget and
+    ``other_budget``), each starting from the chat's history. Refused, with a note, while a
+    reply streams or the backend is not ready.
+    """
+    if chat.generating:
+        chat.notify("A reply is streaming: cancel it first, then compare.", markup=False)
+        return
+    slot = chat.slot
+    if not slot.settled or slot.backend is None:
+        reason = slot.error.message if slot.error else "the backend is still starting"
+        chat.notify(f"Compare needs the chat's backend: {reason}.", markup=False)
+        return
+    pool = BackendPool(chat.services.backend_factory)
+    pool.borrow(slot.name, slot.backend)
+    # The chat's request history without a new prompt: every answered exchange.
+    base = chat.conversation.messages_for(Exchange(""))[:-1]
+    steps = steps_from_settings(chat.services.settings.budget_steps)
+    budgets = (chat.budget_value, other_budget(steps, chat.budget_value))
+    columns = [Column(slot.backend, Budget(value), list(base)) for value in budgets]
+    screen = CompareScreen(chat.services, columns, pool=pool, base=base)
+    chat.app.push_screen(screen, partial(promote_into_chat, chat))
