@@ -1,4 +1,4 @@
-"""ruff (lint and format) is part of the test command, so CI and the README agree."""
+"""ruff (lint and format) and mypy are part of the test command, so CI and the README agree."""
 
 import shutil
 import subprocess
@@ -20,4 +20,11 @@ def test_ruff_check_is_clean() -> None:
 
 def test_ruff_format_is_clean() -> None:
     result = ruff("format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def chat_bindings() -> list[Binding]:
+def chat_bindings() -> list[BindingType]:
     """The chat screen's bindings (priority, with ids) built from ``KEY_SPECS``."""
     return [
         Binding(
@@ -93,7 +94,7 @@ def unknown_ids(keymap: Mapping[str, str]) -> list[str]:
     return sorted(set(keymap) - known)
 
 
-def key_for(app: App[object], binding_id: str, keymap: Mapping[str, str]) -> str:
+def key_for(app: App[Any], binding_id: str, keymap: Mapping[str, str]) -> str:
     """The key currently bound to ``binding_id`` as shown to the user (``^r``, ``f1``)."""
     spec = spec_by_id(binding_id)
     keys = keymap.get(binding_id, spec.key)
