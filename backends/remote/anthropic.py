@@ -27,7 +27,7 @@ import copy
 import json
 import re
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -381,12 +381,10 @@ class AnthropicBackend(HTTPBackend):
     default_key_env = DEFAULT_KEY_ENV
     requires_key = True
     provider_name = "Anthropic"
-    default_model: ClassVar[str] = "claude-sonnet-4-5"
+    default_model = "claude-sonnet-4-5"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
-        if self.model in ("", "default"):
-            self.model = self.default_model
         if resolve_mode(self.model, self.options.thinking_mode) != "budget":
             self.capabilities = replace(self.capabilities, budget_precision="bucketed")
 

@@ -24,7 +24,7 @@ import copy
 import json
 import re
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -336,12 +336,10 @@ class GeminiBackend(HTTPBackend):
     default_key_env = DEFAULT_KEY_ENV
     requires_key = True
     provider_name = "Gemini"
-    default_model: ClassVar[str] = "gemini-2.5-flash"
+    default_model = "gemini-2.5-flash"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
-        if self.model in ("", "default"):
-            self.model = self.default_model
         style = thinking_style(self.model, self.options)
         precisions: dict[str, BudgetPrecision] = {"budget": "approximate", "level": "bucketed"}
         precision = precisions.get(style, "none")

@@ -88,11 +88,16 @@ class HTTPBackend(Backend):
     default_base_url: ClassVar[str | None] = None
     default_key_env: ClassVar[str | None] = None
     requires_key: ClassVar[bool] = False
+    # Model used when the spec names none ("" or "default"); None keeps "default" (servers
+    # that pick their own model).
+    default_model: ClassVar[str | None] = None
     models_path: ClassVar[str | None] = "/models"
     provider_name: ClassVar[str] = ""
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
+        if self.default_model and self.model in ("", "default"):
+            self.model = self.default_model
         register_secret(self.api_key)
         self.options: Any = _options_for(type(self), spec.options)
         self._client: httpx.AsyncClient | None = None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -269,12 +269,10 @@ class OllamaBackend(HTTPBackend):
     default_base_url = DEFAULT_BASE_URL
     provider_name = "Ollama"
     models_path = "/api/tags"
-    default_model: ClassVar[str] = "qwen3"
+    default_model = "qwen3"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
-        if self.model in ("", "default"):
-            self.model = self.default_model
         style = self.options.think_style
         if style == "none":
             self.capabilities = replace(self.capabilities, can_think=False,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -312,12 +312,10 @@ class OpenAIResponsesBackend(HTTPBackend):
     default_key_env = DEFAULT_KEY_ENV
     requires_key = True
     provider_name = "OpenAI"
-    default_model: ClassVar[str] = "gpt-5"
+    default_model = "gpt-5"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
-        if self.model in ("", "default"):
-            self.model = self.default_model
         if not self.options.reasoning:
             self.capabilities = Capabilities()
 
