@@ -16,14 +16,13 @@ from backends.events import (
     Usage,
     UsageUpdate,
 )
+from backends.meter_lines import format_meter_line, format_session_line
 from backends.meters import (
     MessageMeter,
     MeterReading,
     SessionTotals,
     cache_hit,
     decode_rate,
-    format_meter_line,
-    format_session_line,
     merge_usage,
     percentile,
     thinking_seconds,

@@ -14,7 +14,8 @@ from backends.budget import Budget
 from backends.config import Settings
 from backends.errors import PonderError
 from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, TextDelta
-from backends.meters import MessageMeter, format_meter_line
+from backends.meter_lines import format_meter_line
+from backends.meters import MessageMeter
 from backends.pricing import PriceBook
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect

@@ -23,14 +23,14 @@ from backends.compare.summary import Summary, Winner, format_summary
 from backends.config import Settings
 from backends.errors import ConfigError, PonderError
 from backends.events import ReasoningDelta, StreamEvent, TextDelta
-from backends.meters import (
-    MeterReading,
+from backends.meter_lines import (
     format_count,
     format_meter_line,
     format_percent,
     format_rate,
     format_seconds,
 )
+from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
 from tui.safe_text import printable
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from backends.events import StopReason
-from backends.meters import MeterReading, format_count, format_seconds
+from backends.meter_lines import format_count, format_seconds
+from backends.meters import MeterReading
 from backends.pricing import format_usd
 
 if TYPE_CHECKING:

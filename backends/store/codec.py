@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 from backends.events import StopReason, Usage
-from backends.meters import MeterReading, format_meter_line
+from backends.meter_lines import format_meter_line
+from backends.meters import MeterReading
 from backends.pricing import Cost
 
 STOP_REASONS = frozenset(reason.value for reason in StopReason)

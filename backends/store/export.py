@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from backends.errors import redact
-from backends.meters import MeterReading, format_meter_line
+from backends.meter_lines import format_meter_line
+from backends.meters import MeterReading
 from backends.store import codec
 from backends.store.db import Store
 from backends.store.history import ChatSummary, StoredMessage, get_chat, load_messages

@@ -15,7 +15,8 @@ from typing import Any
 
 from backends.base import Message
 from backends.events import Usage
-from backends.meters import MeterReading, format_meter_line
+from backends.meter_lines import format_meter_line
+from backends.meters import MeterReading
 from backends.store import codec
 from backends.store.db import Store, clean
 from backends.store.errors import ChatNotFound

@@ -310,7 +310,7 @@ def named_first(lines: list[str], metric: str, labels: list[str]) -> set[str]:
 async def test_three_real_columns_finish_with_their_own_meters_and_the_right_winners(
     tiny_gguf: Path, llama_server: str
 ) -> None:
-    from backends.meters import format_meter_line
+    from backends.meter_lines import format_meter_line
     from backends.registry import build_backend
 
     config = real_settings(tiny_gguf, llama_server)

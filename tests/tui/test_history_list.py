@@ -203,7 +203,12 @@ async def test_search_finds_a_word_only_in_thinking_and_jumps_to_that_message(
         await history_ready(pilot)
         await backend_ready(pilot)
         await pilot.press("ctrl+f")
-        await until(pilot, lambda: isinstance(app.screen, ChatListScreen))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ChatListScreen) and bool(app.screen.query("#chat-search"))
+            ),
+        )
         assert app.screen.query_one("#chat-search", Input).has_focus
         await pilot.press(*"zebrafish")
         await until(pilot, lambda: option_ids(pilot) == [f"hit-{target_id}"])

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from backends.evals.results import TaskResult
 from backends.evals.tasks import Task
-from backends.meters import format_seconds
+from backends.meter_lines import format_seconds
 from backends.pricing import format_usd
 from tui.safe_text import printable
 

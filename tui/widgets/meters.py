@@ -9,7 +9,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from backends.meters import MeterReading, SessionTotals, format_meter_line, format_seconds
+from backends.meter_lines import format_meter_line, format_seconds
+from backends.meters import MeterReading, SessionTotals
 from backends.pricing import format_usd
 
 
