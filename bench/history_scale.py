@@ -12,7 +12,9 @@ Measures, for an empty history and a big one (built once, cached in ``--dir``):
 * ``recorder``: while a reply streams into the big history (a delta every 2 ms for 2 s), how
   long ``feed`` takes, how late the event loop runs, and how long each flush write takes.
 
-Prints each timing and the big/empty ratio (target <= 1.2). Run:
+Prints each timing and the big/empty ratio. The issue's target (<= 1.2) is on ``app`` (start-up to
+an interactive prompt) and ``list``; ``store`` and ``process`` are parts of it, shown for
+diagnosis with the absolute difference (a ratio of sub-millisecond times is mostly noise). Run:
 ``python bench/history_scale.py [--chats 10000] [--messages 20] [--repeat 9]``.
 """
 
@@ -180,13 +182,20 @@ def compare_all(names: list[str], measure, paths: dict[str, Path], repeat: int) 
         report(name, {label: [run[index] for run in runs] for label, runs in times.items()})
 
 
+TARGETED = {"app", "list"}  # what a user waits for: start-up to the prompt, opening the list
+
+
 def report(name: str, times: dict[str, list[float]]) -> None:
     medians = {label: statistics.median(values) for label, values in times.items()}
     big = medians["big"]
     cells = "  ".join(f"{label} {value * 1000:7.1f} ms" for label, value in medians.items())
-    verdict = "ok" if big / medians["empty"] <= 1.2 else "OVER TARGET"
+    ratio = big / medians["empty"]
+    if name in TARGETED:
+        verdict = f"{'ok' if ratio <= 1.2 else 'OVER TARGET'}, target 1.2"
+    else:
+        verdict = f"part of start-up, {(big - medians['empty']) * 1000:+.1f} ms"
     print(
-        f"{name:<8} {cells}  big/empty {big / medians['empty']:4.2f} ({verdict}, target 1.2)"
+        f"{name:<8} {cells}  big/empty {ratio:4.2f} ({verdict})"
         f"  big/10 chats {big / medians['10 chats']:4.2f}"
     )
 
