@@ -7,7 +7,6 @@ from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -20,6 +19,7 @@ from tui.bindings import chat_bindings, key_for
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
 from tui.screens.backend_picker import BackendPicker
+from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
 from tui.screens.help import HelpScreen
@@ -34,7 +34,7 @@ from tui.widgets.prompt import PromptInput
 THINK_MORE = 256  # tokens added per "think longer"
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(BudgetKeysScreen[None]):
     """One chat with one backend at a time; switching backend keeps the chat."""
 
     BINDINGS = chat_bindings()
@@ -227,22 +227,6 @@ class ChatScreen(Screen[None]):
         if backend.capabilities.live_budget:
             return "applies to this reply now"
         return "applies to the next request (this backend fixes the budget per request)"
-
-    def action_budget_down(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).neighbour(-1))
-
-    def action_budget_up(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).neighbour(+1))
-
-    def action_budget_off(self) -> None:
-        self._set_budget(0)
-
-    def action_budget_max(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).largest())
-
-    @on(BudgetSlider.Picked)
-    def _picked(self, event: BudgetSlider.Picked) -> None:
-        self._set_budget(event.value)
 
     def action_stop_thinking(self) -> None:
         job = self.job if self.generating else None

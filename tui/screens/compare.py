@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -28,6 +27,7 @@ from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
+from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.compare_chat import BackendPool, Promotion, promote_into_chat
 from tui.screens.compare_keys import compare_bindings
 from tui.screens.conversation import Exchange
@@ -65,7 +65,7 @@ def use_clock(round_: CompareRound, services: ChatServices) -> None:
         )
 
 
-class CompareScreen(Screen[Promotion | None]):
+class CompareScreen(BudgetKeysScreen[Promotion | None]):
     """Columns side by side, one prompt for all. Dismissed with a ``Promotion`` or ``None``.
 
     ``columns`` are the starting columns; ``pool`` holds their backends (and builds added ones);
@@ -260,22 +260,6 @@ class CompareScreen(Screen[Promotion | None]):
         if view.capabilities.live_budget:
             return "applies to this reply now"
         return "applies to the next round (this backend fixes the budget per request)"
-
-    def action_budget_down(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).neighbour(-1))
-
-    def action_budget_up(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).neighbour(+1))
-
-    def action_budget_off(self) -> None:
-        self._set_budget(0)
-
-    def action_budget_max(self) -> None:
-        self._set_budget(self.query_one(BudgetSlider).largest())
-
-    @on(BudgetSlider.Picked)
-    def _picked(self, event: BudgetSlider.Picked) -> None:
-        self._set_budget(event.value)
 
     def action_stop_thinking(self) -> None:
         view = self.focused_view
