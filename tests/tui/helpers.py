@@ -85,6 +85,18 @@ async def until(pilot: Pilot[object], condition: Callable[[], bool], limit: int 
     raise AssertionError("condition never became true")
 
 
+async def until_shown(pilot: Pilot[object], screen_type: type, selector: str) -> None:
+    """Wait until ``screen_type`` is the current screen and ``selector`` is mounted in it.
+
+    A pushed screen becomes current before its children are mounted, so waiting for the
+    screen alone races the query that follows.
+    """
+    app = pilot.app
+    await until(
+        pilot, lambda: isinstance(app.screen, screen_type) and bool(app.screen.query(selector))
+    )
+
+
 def screen_text(pilot: Pilot[object]) -> str:
     """What the terminal shows now, as plain text lines."""
     strips = pilot.app.screen._compositor.render_strips()

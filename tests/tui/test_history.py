@@ -15,7 +15,7 @@ from backends.config import Settings
 from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
 from backends.store import history
 from backends.store.db import Store
-from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until
+from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until, until_shown
 from tests.tui.history_helpers import history_app, history_ready, rows
 from tests.tui.scripted import ScriptedBackend, Step
 from tui.app import PonderApp
@@ -121,13 +121,7 @@ async def test_a_damaged_history_offers_a_fresh_start_and_keeps_the_old_file_unc
     backend = ScriptedBackend([TextDelta("saved now"), DONE])
     app = history_app(backend, path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, HistoryErrorScreen)
-                and bool(app.screen.query("#history-error-message"))
-            ),
-        )
+        await until_shown(pilot, HistoryErrorScreen, "#history-error-message")
         shown = str(app.screen.query_one("#history-error-message").render())
         assert str(path) in shown and "damaged" in shown
         assert path.read_bytes() == damaged  # nothing was written while asking
@@ -154,13 +148,7 @@ async def test_continuing_without_history_leaves_the_damaged_file_alone(tmp_path
     backend = ScriptedBackend([TextDelta("fine"), DONE])
     app = history_app(backend, path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, HistoryErrorScreen)
-                and bool(app.screen.query("#history-error-message"))
-            ),
-        )
+        await until_shown(pilot, HistoryErrorScreen, "#history-error-message")
         await pilot.press("c")
         await history_ready(pilot)
         assert app.history.store is None

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from backends.events import Finished, StopReason, TextDelta
 from backends.store.db import Store
-from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until
+from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until, until_shown
 from tests.tui.history_helpers import history_app, history_ready, rows, seed_chat
 from tests.tui.scripted import ScriptedBackend
 from tui.screens.chat_list import ChatListScreen, ChatOptions, ConfirmDelete
@@ -203,12 +203,7 @@ async def test_search_finds_a_word_only_in_thinking_and_jumps_to_that_message(
         await history_ready(pilot)
         await backend_ready(pilot)
         await pilot.press("ctrl+f")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, ChatListScreen) and bool(app.screen.query("#chat-search"))
-            ),
-        )
+        await until_shown(pilot, ChatListScreen, "#chat-search")
         assert app.screen.query_one("#chat-search", Input).has_focus
         await pilot.press(*"zebrafish")
         await until(pilot, lambda: option_ids(pilot) == [f"hit-{target_id}"])
