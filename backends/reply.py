@@ -34,6 +34,19 @@ class Reply:
     def thinking(self) -> str:
         return "".join(self.thinking_parts)
 
+    def add(self, event: StreamEvent) -> None:
+        """Take one event into the reply (a rollback truncates the thinking so far)."""
+        if isinstance(event, ReasoningDelta):
+            self.thinking_parts.append(event.text)
+        elif isinstance(event, TextDelta):
+            self.text_parts.append(event.text)
+        elif isinstance(event, ReasoningRollback):
+            self.thinking_parts[:] = [self.thinking[: event.keep_chars]]
+        elif isinstance(event, StatusNote):
+            self.notes.append(event)
+        elif isinstance(event, Finished):
+            self.finished = event
+
     @property
     def stop_reason(self) -> StopReason:
         return self.finished.stop_reason if self.finished else StopReason.INTERRUPTED
@@ -55,16 +68,7 @@ async def collect(
         async for event in stream:
             if on_event is not None:
                 on_event(event)
-            if isinstance(event, ReasoningDelta):
-                reply.thinking_parts.append(event.text)
-            elif isinstance(event, ReasoningRollback):
-                reply.thinking_parts[:] = [reply.thinking[: event.keep_chars]]
-            elif isinstance(event, TextDelta):
-                reply.text_parts.append(event.text)
-            elif isinstance(event, StatusNote):
-                reply.notes.append(event)
-            elif isinstance(event, Finished):
-                reply.finished = event
+            reply.add(event)
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
     return reply

@@ -30,16 +30,13 @@ from backends.compare.schedule import LocalScheduler, Policy
 from backends.errors import PonderError
 from backends.events import (
     Finished,
-    ReasoningDelta,
-    ReasoningRollback,
     StatusNote,
     StopReason,
     StreamEvent,
-    TextDelta,
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.pricing import PriceBook
-from backends.reply import collect
+from backends.reply import Reply, collect
 from backends.tokens import estimate_tokens
 
 Status = Literal["waiting", "queued", "loading", "running", "done", "cancelled", "error"]
@@ -117,20 +114,25 @@ class ColumnRun:
     column: Column
     meter: MessageMeter
     status: Status = "waiting"
-    text_parts: list[str] = field(default_factory=list)
-    thinking_parts: list[str] = field(default_factory=list)
-    notes: list[StatusNote] = field(default_factory=list)
-    finished: Finished | None = None
+    reply: Reply = field(default_factory=Reply)
     queued_s: float = 0.0
     budget: str = "auto"
 
     @property
     def text(self) -> str:
-        return "".join(self.text_parts)
+        return self.reply.text
 
     @property
     def thinking(self) -> str:
-        return "".join(self.thinking_parts)
+        return self.reply.thinking
+
+    @property
+    def notes(self) -> list[StatusNote]:
+        return self.reply.notes
+
+    @property
+    def finished(self) -> Finished | None:
+        return self.reply.finished
 
     def reading(self) -> MeterReading:
         """The column's meters now (live while streaming)."""
@@ -247,16 +249,7 @@ class CompareRound:
 
     def _emit(self, run: ColumnRun, event: StreamEvent) -> None:
         run.meter.feed(event)
-        if isinstance(event, ReasoningDelta):
-            run.thinking_parts.append(event.text)
-        elif isinstance(event, TextDelta):
-            run.text_parts.append(event.text)
-        elif isinstance(event, ReasoningRollback):
-            run.thinking_parts = [run.thinking[: event.keep_chars]]
-        elif isinstance(event, StatusNote):
-            run.notes.append(event)
-        elif isinstance(event, Finished):
-            run.finished = event
+        run.reply.add(event)
         if self.on_event is not None:
             self.on_event(run.index, event)
 
