@@ -25,6 +25,7 @@ from backends.events import (
     TextDelta,
 )
 from backends.meters import MessageMeter, MeterReading
+from backends.reply import Reply
 from tui.screens.conversation import (
     CANCELLED,
     COMPLETE,
@@ -97,8 +98,7 @@ class ReplyJob:
     backend: Backend | None = None
     meter: MessageMeter | None = None
     recording: ReplyRecording | None = None
-    _thinking: list[str] = field(default_factory=list)
-    _answer: list[str] = field(default_factory=list)
+    _reply: Reply = field(default_factory=Reply)  # what the model said so far
 
     async def run(self) -> MeterReading | None:
         """Stream the reply to its end (or cancellation); return its final meter reading."""
@@ -179,15 +179,13 @@ class ReplyJob:
             self.recording.feed(event)
 
     async def _apply(self, event: StreamEvent) -> None:
+        self._reply.add(event)
         if isinstance(event, ReasoningDelta):
-            self._thinking.append(event.text)
             self.view.add_thinking(event.text)
             self._clear_loading()
         elif isinstance(event, ReasoningRollback):
-            self._thinking = ["".join(self._thinking)[: event.keep_chars]]
             self.view.rollback_thinking(event.keep_chars)
         elif isinstance(event, TextDelta):
-            self._answer.append(event.text)
             self._clear_loading()
             await self.view.add_answer(event.text)
         elif isinstance(event, StatusNote):
@@ -220,8 +218,8 @@ class ReplyJob:
 
     async def _finish(self, status: str, note: str) -> None:
         self.record.status = status
-        self.record.thinking = "".join(self._thinking)
-        self.record.answer = "".join(self._answer)
+        self.record.thinking = self._reply.thinking
+        self.record.answer = self._reply.text
         if note or self.view.note_text in (LOADING_MODEL, LOADING_BACKEND):
             self.view.show_note(note)
         if self.meter is None:
