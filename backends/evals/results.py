@@ -19,23 +19,13 @@ from backends.base import Backend
 from backends.errors import ConfigError, PonderError
 from backends.evals.checks import check_answer
 from backends.evals.tasks import Task
+from backends.events import Usage
 from backends.meters import MeterReading
 from backends.reply import Reply
 
 
 class ResultsFileError(ConfigError):
     """A results file cannot be read or has a line that is not a result (the message names it)."""
-
-
-class ResultUsage(BaseModel):
-    """Token counts of one reply (inclusive convention of ``backends.events.Usage``)."""
-
-    input: int = 0
-    cached_input: int = 0
-    cache_write: int = 0
-    output: int = 0
-    reasoning: int | None = None
-    estimated: bool = False
 
 
 class ResultMeters(BaseModel):
@@ -91,7 +81,7 @@ class TaskResult(BaseModel):
     budget_applied: str | None = None
     correct: bool
     extracted: str | None = None
-    usage: ResultUsage
+    usage: Usage  # the stream model's own record, stored as its fields
     meters: ResultMeters
     error: ResultError | None = None
     finished_at: str
@@ -145,14 +135,7 @@ def make_result(
         budget_applied=finished.budget_applied if finished else None,
         correct=verdict.correct and error is None,
         extracted=verdict.extracted,
-        usage=ResultUsage(
-            input=usage.input,
-            cached_input=usage.cached_input,
-            cache_write=usage.cache_write,
-            output=usage.output,
-            reasoning=usage.reasoning,
-            estimated=usage.estimated,
-        ),
+        usage=usage,
         meters=ResultMeters(
             cost_usd=reading.cost_usd,
             cost_estimated=reading.cost_estimated,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backends.evals.results import ResultError, ResultMeters, ResultUsage, TaskResult
+from backends.evals.results import ResultError, ResultMeters, TaskResult
+from backends.events import Usage
 
 
 def result(
@@ -23,7 +24,7 @@ def result(
         task_id=task, task_fingerprint="f", strategy=strategy, backend="s", kind="llama",
         model="m", budget=0, tags=list(tags), check="exact", expected="x", text="x",
         thinking="", stop_reason="error" if error else "stop", correct=correct and not error,
-        usage=ResultUsage(input=input_tokens, cached_input=cached, output=5, reasoning=reasoning),
+        usage=Usage(input=input_tokens, cached_input=cached, output=5, reasoning=reasoning),
         meters=ResultMeters(
             cost_usd=cost, cache_hit=cached / input_tokens if input_tokens else None,
             total_s=total_s, ttft_s=ttft_s,

@@ -22,7 +22,6 @@ from backends.evals.results import (
     RequestSettings,
     ResultMeters,
     ResultsFile,
-    ResultUsage,
     TaskResult,
 )
 from backends.evals.runner import Strategy
@@ -84,7 +83,7 @@ def fixed_result(task: Task, strategy: Strategy, index: int) -> TaskResult:
         expected=task.expected, text=task.expected if correct else WRONG,
         thinking=f"Work through {task.id} step by step." if thinks else "",
         stop_reason="stop", correct=correct,
-        usage=ResultUsage(input=60, cached_input=cached, output=20 + index,
+        usage=Usage(input=60, cached_input=cached, output=20 + index,
                           reasoning=(120 + 40 * index) if thinks else 0),
         meters=ResultMeters(cost_usd=COST[key], cache_hit=cached / 60, ttft_s=0.2 + index / 20,
                             total_s=(2.5 if thinks else 0.8) + index / 10),
