@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
-FIXTURE = (
-    Path(__file__).resolve().parents[3]
-    / "shared" / "reference" / "fixtures" / "llamacpp_gptoss20b_reasoning.turn2.sse"
-)  # fmt: skip
+from tests.support.replay_server import FIXTURES
+
+FIXTURE = FIXTURES / "llamacpp_gptoss20b_reasoning.turn2.sse"
 # The recorded reply says "... is **40 °C**." with exact usage and llama.cpp timings.
 ANSWER = 40
 PROMPT_TOKENS, CACHED_TOKENS, COMPLETION_TOKENS = 197, 161, 18

@@ -1,4 +1,4 @@
-"""Chat Completions adapters replaying real recorded streams (shared/reference/fixtures).
+"""Chat Completions adapters replaying real recorded streams (tests/fixtures/recorded).
 
 Thinking and text arrive separately and in order, usage maps to the common record exactly as the
 fixture's numbers say, and the second-turn request carries back what the API requires.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,14 +20,14 @@ from backends.budget import Budget
 from backends.events import ReasoningDelta, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "reference" / "fixtures"
+from tests.support.replay_server import FIXTURES
+
 SYSTEM = "You are a helpful assistant"
 QUESTION = "What's the weather in Florence, Italy?"
 
 
 def fixture(name: str) -> tuple[bytes, dict[str, Any]]:
-    """(raw response body, recorded request body) of ``<name>`` in shared/reference/fixtures."""
+    """(raw response body, recorded request body) of ``<name>`` in tests/fixtures/recorded."""
     body = (FIXTURES / f"{name}.sse").read_bytes()
     request = json.loads((FIXTURES / f"{name}.request.json").read_text())
     return body, request["body"]

@@ -30,7 +30,7 @@ API
   ``finish_reason`` nulled), ``inject_after_event(body, k, raw)`` (raw bytes inserted after the
   k-th event, e.g. a malformed ``data:`` line).
 * ``load_fixture(name)`` -> ``Fixture(body: bytes, request: dict)`` from
-  ``shared/reference/fixtures/<name>.sse`` / ``.request.json`` (``shared/`` beside the repo);
+  ``tests/fixtures/recorded/<name>.sse`` / ``.request.json``;
   ``split_events(body)`` -> the body's SSE events (each with its blank-line terminator).
 
 Every connection is closed after its response (``Connection: close``), so one request = one
@@ -49,8 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "reference" / "fixtures"
+# Recorded provider streams, copied into the repository with their provenance (README.md there).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 
 
 @dataclass(frozen=True)
@@ -320,15 +320,14 @@ def inject_after_event(body: bytes, k: int, raw: bytes) -> bytes:
 
 
 def load_fixture(name: str) -> Fixture:
-    """``shared/reference/fixtures/<name>.sse`` and its ``.request.json``.
+    """``tests/fixtures/recorded/<name>.sse`` and its ``.request.json``.
 
-    Raises ``FileNotFoundError`` naming where ``shared/`` was expected when it is missing.
+    Raises ``FileNotFoundError`` naming the fixture when it is missing.
     """
     sse = FIXTURES / f"{name}.sse"
     request = FIXTURES / f"{name}.request.json"
     if not sse.is_file() or not request.is_file():
         raise FileNotFoundError(
-            f"replay fixture {name!r} not found in {FIXTURES}: the tests need the shared/ "
-            "directory (shared/reference/fixtures) beside the repository checkout"
+            f"replay fixture {name!r} not found in {FIXTURES} (see its README.md for the list)"
         )
     return Fixture(sse.read_bytes(), json.loads(request.read_text()))
