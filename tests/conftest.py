@@ -14,8 +14,20 @@ import httpx
 import pytest
 
 from backends.local.model_files import embedded_model_path
+from tests.support import checkout_guard
 from tests.support.replay_server import ReplayServer
 from tests.support.tiny_gguf import write_tiny_gguf
+
+checkout_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _reads_stay_inside_the_checkout() -> Iterator[None]:
+    """Fail the test that opened a file beside the repository (users clone ponder alone)."""
+    before = len(checkout_guard.outside_reads)
+    yield
+    new = checkout_guard.outside_reads[before:]
+    assert not new, f"this test read outside the checkout: {sorted(set(new))[:3]}"
 
 
 @pytest.fixture(scope="session")
