@@ -73,6 +73,7 @@ def pull(
     from huggingface_hub.utils import build_hf_headers
 
     _route_hub_logging()
+    _no_side_requests()
 
     url = hf_hub_url(entry.repo, entry.file, revision=revision, endpoint=endpoint)
     with _translated(entry):
@@ -115,6 +116,14 @@ def _route_hub_logging() -> None:
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())  # not Python's last-resort stderr printer
     logger.propagate = True
+
+
+def _no_side_requests() -> None:
+    """A pull makes the two requests it needs (HEAD, GET). huggingface_hub's telemetry would
+    add a fetch of the Hub's agent registry to build its User-Agent (and wait on it offline)."""
+    from huggingface_hub import constants
+
+    constants.HF_HUB_DISABLE_TELEMETRY = True
 
 
 def _resume_size(part: Path, sha: str, size: int | None) -> int:
