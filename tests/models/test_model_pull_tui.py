@@ -1,0 +1,104 @@
+"""The backend picker pulls a catalogue model with a progress bar (Pilot, local Hub)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import OptionList, ProgressBar, Static
+
+from backends.config import Settings
+from backends.local.catalog import GIB, CatalogEntry, Machine, pulled_path
+from backends.local.pull import pull
+from tests.conftest import free_port
+from tests.models.conftest import PULLED
+from tests.support.hub_server import HubState
+from tui.screens.backend_picker import BackendPicker
+from tui.widgets.model_pull import ModelPullScreen
+
+MACHINE = Machine(8 * GIB, 16 * GIB)
+
+
+class PullApp(App[None]):
+    def __init__(self, screen: ModelPullScreen | BackendPicker) -> None:
+        super().__init__()
+        self.first_screen = screen
+        self.result: str | None = "(not closed)"
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first_screen, self._record_result)
+
+    def _record_result(self, result: str | None) -> None:
+        self.result = result
+
+
+def status(screen: ModelPullScreen) -> str:
+    return str(screen.query_one("#pull-status", Static).render())
+
+
+async def test_the_pull_screen_shows_progress_and_then_uses_the_model(
+    isolated: Path,
+    hub: tuple[str, HubState],
+    entry: CatalogEntry,
+    tiny_bytes: bytes,
+    small_chunks: int,
+) -> None:
+    endpoint, _state = hub
+    screen = ModelPullScreen(endpoint=endpoint, machine=MACHINE)
+    seen: list[tuple[int, int | None]] = []
+    show = screen._progress
+    screen._progress = lambda done, total: (seen.append((done, total)), show(done, total))[1]  # type: ignore[method-assign]
+    app = PullApp(screen)
+    async with app.run_test(size=(110, 40)) as pilot:
+        options = screen.query_one(OptionList)
+        assert "not pulled" in str(options.get_option(PULLED).prompt)
+        options.highlighted = options.get_option_index(PULLED)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = screen.query_one(ProgressBar)
+        assert bar.total == len(tiny_bytes) and bar.progress == len(tiny_bytes)
+        assert len(seen) > 3 and seen[-1] == (len(tiny_bytes), len(tiny_bytes))
+        assert status(screen).startswith(f"✓ pulled {PULLED}")
+        assert "✓ pulled" in str(options.get_option(PULLED).prompt)
+        assert pulled_path(PULLED) is not None
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == f"llama:{PULLED}"
+
+
+async def test_the_picker_opens_the_pull_screen_and_switches_to_a_pulled_model(
+    isolated: Path, hub: tuple[str, HubState], entry: CatalogEntry
+) -> None:
+    endpoint, _state = hub
+    pull(entry, endpoint=endpoint)
+
+    async def availability(name: str) -> str | None:
+        return None
+
+    picker = BackendPicker(Settings(), availability, current="local")
+    app = PullApp(picker)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelPullScreen)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.get_option_index(PULLED)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == f"llama:{PULLED}"
+
+
+async def test_an_offline_pull_shows_one_line_and_keeps_the_screen(isolated: Path) -> None:
+    screen = ModelPullScreen(endpoint=f"http://127.0.0.1:{free_port()}", machine=MACHINE)
+    app = PullApp(screen)
+    async with app.run_test(size=(110, 40)) as pilot:
+        options = screen.query_one(OptionList)
+        options.highlighted = options.get_option_index(PULLED)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = status(screen)
+        assert text.startswith(f"✗ cannot pull {PULLED}: cannot reach the Hugging Face Hub")
+        assert "\n" not in text and not screen.query_one(ProgressBar).display
+        assert app.screen is screen and screen.pulling is None
