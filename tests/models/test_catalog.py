@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from backends.base import Capabilities, thinking_label
@@ -108,3 +110,13 @@ def test_a_file_that_does_not_match_its_manifest_is_not_pulled(isolated: Path) -
     assert entry is not None
     _fake_pull(entry, b"GGUF truncated", size=10_000)
     assert pulled_path("qwen3-4b") is None and pulled_models() == []
+
+
+def test_start_up_and_the_loader_do_not_import_huggingface_hub() -> None:
+    code = (
+        "import sys, tui.cli, backends.local.loader, backends.local.pull\n"
+        "tui.cli.build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('huggingface_hub', 'httpx2')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

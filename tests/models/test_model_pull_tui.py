@@ -9,10 +9,11 @@ from textual.widgets import OptionList, ProgressBar, Static
 
 from backends.config import Settings
 from backends.local.catalog import GIB, CatalogEntry, Machine, pulled_path
-from backends.local.pull import pull
+from backends.local.pull import part_path, pull
 from tests.conftest import free_port
 from tests.models.conftest import PULLED
 from tests.support.hub_server import HubState
+from tests.tui.helpers import until
 from tui.screens.backend_picker import BackendPicker
 from tui.widgets.model_pull import ModelPullScreen
 
@@ -102,3 +103,32 @@ async def test_an_offline_pull_shows_one_line_and_keeps_the_screen(isolated: Pat
         assert text.startswith(f"✗ cannot pull {PULLED}: cannot reach the Hugging Face Hub")
         assert "\n" not in text and not screen.query_one(ProgressBar).display
         assert app.screen is screen and screen.pulling is None
+
+
+async def test_escape_stops_a_pull_and_the_next_one_resumes(
+    isolated: Path,
+    hub: tuple[str, HubState],
+    entry: CatalogEntry,
+    tiny_bytes: bytes,
+    small_chunks: int,
+) -> None:
+    endpoint, state = hub
+    state.hold_after = 4 * small_chunks
+    screen = ModelPullScreen(endpoint=endpoint, machine=MACHINE)
+    app = PullApp(screen)
+    async with app.run_test(size=(110, 40)) as pilot:
+        options = screen.query_one(OptionList)
+        options.highlighted = options.get_option_index(PULLED)
+        await pilot.press("enter")
+        bar = screen.query_one(ProgressBar)
+        await until(pilot, lambda: (bar.progress or 0) >= 4 * small_chunks)
+        await pilot.press("escape")
+        assert app.result is None
+        state.release.set()  # the rest arrives; the next chunk's progress call stops the pull
+        await app.workers.wait_for_complete()
+    kept = part_path(entry).stat().st_size
+    assert 4 * small_chunks <= kept < len(tiny_bytes)
+    assert pulled_path(PULLED) is None
+    model = pull(entry, endpoint=endpoint)
+    assert model.path.read_bytes() == tiny_bytes
+    assert state.requests[-1].range == f"bytes={kept}-"

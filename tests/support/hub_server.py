@@ -9,8 +9,10 @@ It answers what huggingface_hub's download path asks (read from its ``file_downl
 
 Faults a test can switch on: ``corrupt`` serves other bytes than the advertised SHA-256;
 ``drop_after`` makes the first full GET send that many bytes of a full-length response and hang
-up; ``cdn`` answers the resolve HEAD with a 302 to another origin (``localhost`` instead of
-``127.0.0.1``), as the Hub redirects LFS files to its CDN. Every request is recorded.
+up; ``hold_after`` makes the first full GET send that many bytes and then wait for ``release``
+before the rest (a slow link a test controls); ``cdn`` answers the resolve HEAD with a 302 to
+another origin (``localhost`` instead of ``127.0.0.1``), as the Hub redirects LFS files to its
+CDN. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class HubState:
     corrupt: bool = False
     drop_after: int | None = None
     cdn: bool = False
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
     requests: list[Request] = field(default_factory=list)
     port: int = 0
 
@@ -107,6 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return None
+        if state.hold_after is not None and start == 0:
+            limit, state.hold_after = state.hold_after, None
+            self.wfile.write(body[:limit])
+            self.wfile.flush()
+            state.release.wait(timeout=60)
+            body = body[limit:]
         self.wfile.write(body)
         return None
 
