@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backends.config import data_dir
+from backends.errors import ModelLoadError
 from backends.local.options import LocalOptions
 
 GIB = 1024**3
@@ -175,6 +176,23 @@ def pulled_path(model: str) -> Path | None:
         return None
     pulled = read_manifest(model_dir(entry))
     return pulled.path if pulled else None
+
+
+def resolve_pulled(model: str) -> Path | None:
+    """For the loader: a pulled catalogue model's file; None when ``model`` is not a catalogue
+    name (or a file by that name exists), so it is taken as a path. A catalogue name that is not
+    pulled yet raises ModelLoadError saying how to pull it."""
+    entry = find(model) if model else None
+    if entry is None:
+        return None
+    pulled = read_manifest(model_dir(entry))
+    if pulled is not None:
+        return pulled.path
+    if Path(model).expanduser().exists():
+        return None
+    raise ModelLoadError(
+        f"{entry.name} is not pulled yet", f"pull it with: ponder models pull {entry.name}"
+    )
 
 
 def pulled_models() -> list[PulledModel]:

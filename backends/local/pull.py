@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,13 +89,40 @@ def pull(
     if urlsplit(location).netloc != urlsplit(url).netloc:
         headers.pop("authorization", None)  # a signed CDN URL: the token stays on the Hub
     folder.mkdir(parents=True, exist_ok=True)
-    part = part_path(entry)
-    resume = _resume_size(part, sha, meta.size)
-    _check_space(folder, (meta.size or entry.size) - resume, entry)
-    _download(entry, location, part, resume, headers, meta.size, progress)
-    if on_stage is not None:
-        on_stage("verifying SHA-256")
-    return _verify_and_keep(entry, part, sha, str(meta.commit_hash or ""))
+    with _one_pull_at_a_time(folder, entry):
+        done = read_manifest(folder)  # another process may have finished it meanwhile
+        if done is not None and done.sha256 == sha:
+            return done
+        part = part_path(entry)
+        resume = _resume_size(part, sha, meta.size)
+        _check_space(folder, (meta.size or entry.size) - resume, entry)
+        _download(entry, location, part, resume, headers, meta.size, progress)
+        if on_stage is not None:
+            on_stage("verifying SHA-256")
+        return _verify_and_keep(entry, part, sha, str(meta.commit_hash or ""))
+
+
+@contextlib.contextmanager
+def _one_pull_at_a_time(folder: Path, entry: CatalogEntry) -> Iterator[None]:
+    """Two pulls appending to one ``.part`` would corrupt it: the second one is refused.
+
+    ``flock`` is released by the kernel when the process dies, so a crash leaves no stale lock.
+    Where there is no ``fcntl`` (Windows) pulls are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with (folder / ".pull.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise PullError(
+                f"{entry.name} is already being pulled by another ponder",
+                "wait for that pull to finish (or stop it) and try again",
+            ) from None
+        yield
 
 
 def _offline() -> bool:

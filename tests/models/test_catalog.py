@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from backends.base import Capabilities, thinking_label
+from backends.errors import ModelLoadError
 from backends.local.catalog import (
     CATALOG,
     COMPUTE_ALLOWANCE,
@@ -98,9 +101,14 @@ def test_llama_name_resolves_to_a_pulled_model_only(isolated: Path) -> None:
     entry = find("smollm3-3b")
     assert entry is not None
     assert pulled_path("smollm3-3b") is None
-    assert resolve_model_path("smollm3-3b") == Path("smollm3-3b")
+    with pytest.raises(ModelLoadError) as caught:
+        resolve_model_path("smollm3-3b")
+    assert str(caught.value) == (
+        "smollm3-3b is not pulled yet — pull it with: ponder models pull smollm3-3b"
+    )
+    assert resolve_model_path("not-a-catalogue-name") == Path("not-a-catalogue-name")
     path = _fake_pull(entry, b"GGUF data")
-    assert pulled_path("smollm3-3b") == path == resolve_model_path("smollm3-3b")
+    assert pulled_path("smollm3-3b") == path == resolve_model_path("SmolLM3-3B")
     assert [m.name for m in pulled_models()] == ["smollm3-3b"]
     assert resolve_model_path(str(path)) == path  # a path is still a path
 

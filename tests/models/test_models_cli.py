@@ -133,3 +133,14 @@ def test_the_catalogue_lists_every_model_with_its_fit(
     assert all(row["pulled"] is None for row in rows)
     assert main(["models", "list"]) == 0
     assert "no models pulled yet" in capsys.readouterr().out
+
+
+def test_an_unpulled_catalogue_name_says_how_to_pull_it(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ask", "-b", "llama:qwen3-4b", "--no-history", "hello"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.splitlines()[-1] == (
+        "ponder: qwen3-4b is not pulled yet — pull it with: ponder models pull qwen3-4b"
+    )

@@ -165,3 +165,19 @@ def test_a_cdn_redirect_downloads_there_without_the_token(
     head, get = state.requests
     assert head.method == "HEAD" and head.authorization == "Bearer hf_testtoken1234"
     assert get.method == "GET" and get.path.startswith("/cdn/") and get.authorization is None
+
+
+def test_a_second_pull_of_the_same_model_is_refused_while_one_runs(
+    isolated: Path, entry: CatalogEntry, hub: tuple[str, HubState]
+) -> None:
+    import fcntl
+
+    endpoint, state = hub
+    folder = model_dir(entry)
+    folder.mkdir(parents=True)
+    with (folder / ".pull.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(PullError, match="already being pulled by another ponder"):
+            pull(entry, endpoint=endpoint)
+    assert not any(r.method == "GET" for r in state.requests)
+    assert pull(entry, endpoint=endpoint).path.is_file()  # released: the pull goes ahead
