@@ -100,7 +100,8 @@ def test_a_corrupt_pull_fails_with_one_line(
     assert result.stderr.splitlines()[-1].startswith(
         f"ponder: checksum mismatch for {entry.file}: the download was corrupt and was deleted"
     )
-    assert list((tmp_path / "data" / "models" / PULLED).iterdir()) == []
+    left = [p.name for p in (tmp_path / "data" / "models" / PULLED).iterdir()]
+    assert left == [".pull.lock"]  # no .part, no file, no manifest
 
 
 def test_an_unknown_name_lists_the_catalogue(
