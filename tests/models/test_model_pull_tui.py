@@ -13,7 +13,8 @@ from backends.local.pull import part_path, pull
 from tests.conftest import free_port
 from tests.models.conftest import PULLED
 from tests.support.hub_server import HubState
-from tests.tui.helpers import until
+from tests.tui.helpers import backend_ready, chat, until, until_shown
+from tui.app import make_app
 from tui.screens.backend_picker import BackendPicker
 from tui.widgets.model_pull import ModelPullScreen
 
@@ -132,3 +133,29 @@ async def test_escape_stops_a_pull_and_the_next_one_resumes(
     model = pull(entry, endpoint=endpoint)
     assert model.path.read_bytes() == tiny_bytes
     assert state.requests[-1].range == f"bytes={kept}-"
+
+
+async def test_the_chat_switches_to_a_model_pulled_in_the_picker(
+    isolated: Path, hub: tuple[str, HubState], entry: CatalogEntry, tiny_gguf: Path
+) -> None:
+    endpoint, _state = hub
+    pull(entry, endpoint=endpoint)
+
+    async def ready(name: str) -> str | None:
+        return None
+
+    app = make_app(Settings(history=False), backend=f"llama:{tiny_gguf}", availability=ready)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await backend_ready(pilot)
+        await pilot.press("ctrl+b")
+        await until_shown(pilot, BackendPicker, "OptionList")
+        await pilot.press("f2")
+        await until_shown(pilot, ModelPullScreen, "#models")
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.get_option_index(PULLED)
+        await pilot.press("enter")
+        await until(pilot, lambda: chat(pilot).slot.name == f"llama:{PULLED}")
+        await backend_ready(pilot)
+        slot = chat(pilot).slot
+        assert slot.error is None and slot.backend is not None
+        assert slot.backend.model_path() == pulled_path(PULLED)  # type: ignore[attr-defined]
