@@ -142,6 +142,12 @@ def run_pull(settings: Any, args: argparse.Namespace) -> int:
     bar = StderrProgress(entry.name)
     try:
         model = pull(entry, bar, on_stage=bar.stage)
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"ponder: pull stopped — `ponder models pull {entry.name}` resumes it", file=sys.stderr
+        )
+        raise
     finally:
         bar.close()
     print(f"pulled {entry.name} ({gb(model.size)}, SHA-256 verified): {printable(str(model.path))}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,35 @@ def test_an_unpulled_catalogue_name_says_how_to_pull_it(
     assert err.splitlines()[-1] == (
         "ponder: qwen3-4b is not pulled yet — pull it with: ponder models pull qwen3-4b"
     )
+
+
+def test_ctrl_c_stops_a_pull_and_says_how_to_resume(
+    tmp_path: Path, hub: tuple[str, HubState], entry: CatalogEntry
+) -> None:
+    endpoint, state = hub
+    state.hold_after = 1024
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PONDER_"))}
+    environ.update(
+        PONDER_DATA_DIR=str(tmp_path / "data"), HF_HOME=str(tmp_path / "hf"),
+        PONDER_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(ROOT), HF_ENDPOINT=endpoint,
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "models", "pull", PULLED],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environ, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith(f"pulling {PULLED}")
+        # The bar's first line comes once the GET's headers arrived; the server holds the rest.
+        assert "0%" in proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130
+    finally:
+        state.release.set()
+        proc.kill()
+    assert rest.strip().splitlines()[-1] == (
+        f"ponder: pull stopped — `ponder models pull {PULLED}` resumes it"
+    )
+    assert (tmp_path / "data" / "models" / PULLED / f"{entry.file}.part").exists()
+    assert "Traceback" not in rest
