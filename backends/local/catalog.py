@@ -291,7 +291,8 @@ def this_machine() -> Machine:
 
 
 def gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB"
+    """Bytes for people: ``1.8 GB``, or ``42 MB`` below a tenth of a gigabyte."""
+    return f"{n / 1e9:.1f} GB" if n >= 100_000_000 else f"{n / 1e6:.0f} MB"
 
 
 def fit(entry: CatalogEntry, machine: Machine, n_ctx: int = DEFAULT_CTX) -> tuple[bool | None, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual.app import App
@@ -53,7 +54,7 @@ async def test_the_pull_screen_shows_progress_and_then_uses_the_model(
     app = PullApp(screen)
     async with app.run_test(size=(110, 40)) as pilot:
         options = screen.query_one(OptionList)
-        assert "not pulled" in str(options.get_option(PULLED).prompt)
+        assert "✓ pulled" not in str(options.get_option(PULLED).prompt)
         options.highlighted = options.get_option_index(PULLED)
         await pilot.press("enter")
         await app.workers.wait_for_complete()
@@ -126,7 +127,8 @@ async def test_escape_stops_a_pull_and_the_next_one_resumes(
         await pilot.press("escape")
         assert app.result is None
         state.release.set()  # the rest arrives; the next chunk's progress call stops the pull
-        await app.workers.wait_for_complete()
+        # the screen is gone (its worker with it), but its thread runs to the stop: wait for that
+        assert await asyncio.to_thread(screen.idle.wait, 60)
     kept = part_path(entry).stat().st_size
     assert 4 * small_chunks <= kept < len(tiny_bytes)
     assert pulled_path(PULLED) is None

@@ -56,7 +56,7 @@ def test_pull_list_and_run_a_pulled_model(
     listed = ponder(tmp_path, "models", "list")
     assert listed.returncode == 0, listed.stderr
     line = next(row for row in listed.stdout.splitlines() if row.startswith(PULLED))
-    assert str(path) in line and "GB" in line
+    assert str(path) in line and f"{len(tiny_bytes) / 1e6:.0f} MB" in line
 
     as_json = json.loads(ponder(tmp_path, "models", "list", "--json").stdout)
     assert as_json == [{"name": PULLED, "size_bytes": len(tiny_bytes), "path": str(path)}]

@@ -32,13 +32,13 @@ class PullStopped(Exception):
 
 
 def model_row(entry: CatalogEntry, machine: Machine) -> Content:
-    """Two plain lines: name, size, format, fit; then the repo file and whether it is pulled."""
+    """Two plain lines: name, pulled or not, size, format, fit; then the repo and file."""
     _fits, why = fit(entry, machine)
     size = ("" if entry.size_exact else "~") + gb(entry.size)
-    pulled = "✓ pulled" if pulled_path(entry.name) else "not pulled"
+    pulled = "✓ pulled" if pulled_path(entry.name) else ""
     return Content(
-        f"{entry.name:<22} {size:>8}  {entry.thinking_format:<8} fits: {why}\n"
-        f"  {pulled:<11} {entry.repo}/{entry.file}"
+        f"{entry.name:<21}{pulled:<9}{size:>8}  {entry.thinking_format:<8} fits: {why}\n"
+        f"  {entry.repo}/{entry.file}"
     )
 
 
@@ -48,7 +48,7 @@ class ModelPullScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "back", "Back", id="model_pull_back")]  # noqa: RUF012
     DEFAULT_CSS = """
     ModelPullScreen { align: center middle; }
-    ModelPullScreen #pull-progress { padding: 1 0 0 0; }
+    ModelPullScreen #pull-progress { margin: 1 0 0 0; }
     """
 
     def __init__(self, *, endpoint: str | None = None, machine: Machine | None = None) -> None:
@@ -57,6 +57,8 @@ class ModelPullScreen(ModalScreen[str | None]):
         self.machine = machine or read_machine()
         self.pulling: str | None = None
         self._stop = threading.Event()
+        self.idle = threading.Event()  # set when no pull thread is running (tests wait on it)
+        self.idle.set()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -84,6 +86,7 @@ class ModelPullScreen(ModalScreen[str | None]):
             return
         self.pulling = entry.name
         self._stop.clear()
+        self.idle.clear()
         bar = self.query_one(ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
@@ -113,12 +116,17 @@ class ModelPullScreen(ModalScreen[str | None]):
             message = f"✗ pulling {entry.name} failed: {type(exc).__name__}: {exc}"
         else:
             message = f"✓ pulled {entry.name} ({gb(model.size)}, SHA-256 verified) · enter: use it"
-        with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
-            self.app.call_from_thread(self._finished, entry, message)
+        try:
+            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                self.app.call_from_thread(self._finished, entry, message)
+        finally:
+            self.idle.set()
 
     def _progress(self, done: int, total: int | None) -> None:
         if self.is_mounted:
             self.query_one(ProgressBar).update(total=total, progress=done)
+            of = f" of {gb(total)}" if total else ""
+            self._status(f"pulling {self.pulling}: {gb(done)}{of} · esc: stop (resumable)")
 
     def _finished(self, entry: CatalogEntry, message: str) -> None:
         self.pulling = None
