@@ -296,16 +296,19 @@ def gb(n: int) -> str:
 
 
 def fit(entry: CatalogEntry, machine: Machine, n_ctx: int = DEFAULT_CTX) -> tuple[bool | None, str]:
-    """(fits?, a short reason): VRAM when llama.cpp has a GPU and its free memory is known."""
+    """(fits?, a short reason): VRAM when llama.cpp has a GPU and its free memory is known.
+
+    The need is an estimate, so the reason says "~"; free memory is what the kernel reports now.
+    """
     if machine.gpu and machine.vram_free is not None:
         need = entry.vram_needed(n_ctx)
         if need <= machine.vram_free:
-            return True, f"yes, on the GPU ({gb(need)} of {gb(machine.vram_free)} free VRAM)"
+            return True, f"yes, on the GPU (needs ~{gb(need)}, {gb(machine.vram_free)} VRAM free)"
     need = entry.ram_needed(n_ctx)
     if machine.ram_available is None:
-        return None, f"unknown (needs about {gb(need)} RAM)"
+        return None, f"unknown (needs ~{gb(need)} RAM)"
     if need <= machine.ram_available:
-        return True, f"yes ({gb(need)} of {gb(machine.ram_available)} free RAM)"
+        return True, f"yes (needs ~{gb(need)}, {gb(machine.ram_available)} RAM free)"
     if machine.ram_total is not None and need <= machine.ram_total:
-        return False, f"not now (needs {gb(need)}, {gb(machine.ram_available)} RAM free)"
-    return False, f"no (needs {gb(need)}, {gb(machine.ram_total or 0)} RAM in all)"
+        return False, f"not now (needs ~{gb(need)}, {gb(machine.ram_available)} RAM free)"
+    return False, f"no (needs ~{gb(need)}, {gb(machine.ram_total or 0)} RAM in all)"
