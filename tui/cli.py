@@ -23,6 +23,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command's parser sets
 # ``run=callable(settings, args) -> int | Coroutine`` through ``set_defaults``.
 COMMAND_MODULES = ["tui.ask", "tui.history_cli", "tui.compare_cli", "tui.eval_cli"]
+COMMAND_MODULES.append("tui.models_cli")  # ponder models (catalogue, list, pull)
 
 
 def parse_budget(value: str) -> int | None:

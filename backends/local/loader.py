@@ -24,6 +24,7 @@ import llama_cpp
 from llama_cpp import llama_chat_format
 
 from backends.errors import ConfigError, ModelLoadError
+from backends.local.catalog import resolve_pulled
 from backends.local.detok import PieceTable
 from backends.local.model_files import check_gguf_file, embedded_model_path
 from backends.local.options import LocalOptions
@@ -117,7 +118,7 @@ def resolve_model_path(model: str) -> Path:
     """The GGUF file a spec's ``model`` names ("embedded" = SmolLM2). Raises ModelLoadError."""
     if model.strip().lower() in EMBEDDED_NAMES:
         return embedded_model_path()
-    return Path(model).expanduser()
+    return resolve_pulled(model) or Path(model).expanduser()
 
 
 def default_gpu_layers(options: LocalOptions) -> int:

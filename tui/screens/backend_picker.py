@@ -32,7 +32,10 @@ def availability_text(reason: str | None) -> str:
 class BackendPicker(ModalScreen[str | None]):
     """Pick the backend for the next message; returns its name, or ``None`` when dismissed."""
 
-    BINDINGS = [Binding("escape", "dismiss_picker", "Close", id="picker_close")]  # noqa: RUF012
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "dismiss_picker", "Close", id="picker_close"),
+        Binding("f2", "pull_model", "Pull a model", id="picker_pull"),
+    ]
 
     def __init__(self, settings: Settings, availability: Availability, *, current: str) -> None:
         super().__init__()
@@ -47,7 +50,10 @@ class BackendPicker(ModalScreen[str | None]):
         with Vertical(id="picker"):
             yield Static("Backend — the next message goes to the one you pick", id="picker-title")
             yield OptionList(*(Option(self._row(name, CHECKING), id=name) for name in self.names))
-            yield Static("enter: switch · esc: keep the current one", id="picker-help")
+            yield Static(
+                "enter: switch · f2: pull a reasoning model · esc: keep the current one",
+                id="picker-help",
+            )
 
     def _row(self, name: str, state: str) -> Content:
         entry = self.settings.backends.get(name)
@@ -77,3 +83,14 @@ class BackendPicker(ModalScreen[str | None]):
 
     def action_dismiss_picker(self) -> None:
         self.dismiss(None)
+
+    def action_pull_model(self) -> None:
+        """The catalogue with pull and progress (tui/widgets/model_pull.py); a pulled model
+        picked there becomes the backend (``llama:NAME``)."""
+        from tui.widgets.model_pull import ModelPullScreen
+
+        self.app.push_screen(ModelPullScreen(), self._pulled)
+
+    def _pulled(self, spec: str | None) -> None:
+        if spec:
+            self.dismiss(spec)
