@@ -97,8 +97,10 @@ def run_tui(settings: Settings, backend: str | None, config: Path | None) -> int
 
 
 def print_error(exc: PonderError) -> None:
-    """One line: what went wrong — what to do about it."""
-    print(f"ponder: {exc}", file=sys.stderr)
+    """One line: what went wrong — what to do about it (outside text made printable)."""
+    from backends.safe_text import one_line
+
+    print(f"ponder: {one_line(str(exc))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from backends.base import BackendSpec, Capabilities, ChatRequest, Message
-from backends.errors import PonderError, QuotaExceeded
+from backends.errors import PonderError, QuotaExceeded, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
@@ -264,7 +264,7 @@ class AnthropicParser(StreamParser):
             elif kind not in ("ping", "content_block_stop"):
                 self.unknown += 1  # a new event type: ignored, but counted in Finished.extra
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise MalformedEvent(f"bad event {data[:80]!r}: {exc!r}") from exc
+            raise MalformedEvent(f"bad event {clip(data, 80)!r}: {exc!r}") from exc
         return []
 
     def _start(self, index: int, block: dict[str, Any]) -> list[StreamEvent]:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from backends.base import ChatRequest
-from backends.errors import PonderError, ProviderError
+from backends.errors import PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.http_errors import parse_error_body, status_error
 from backends.remote.openai_flavors import DETAILS_FORMAT
@@ -68,9 +68,9 @@ class ChatParser(StreamParser):
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise MalformedEvent(data[:80]) from None
+            raise MalformedEvent(clip(data, 80)) from None
         if not isinstance(chunk, dict):
-            raise MalformedEvent(data[:80])
+            raise MalformedEvent(clip(data, 80))
         if chunk.get("error") or chunk.get("object") == "error":
             self._read_error(chunk)
         model = chunk.get("model")
