@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from backends.config import Settings, load_settings
+from backends.config import MAX_TOKENS_SETTING, Settings, load_settings
 from backends.errors import ConfigError, PonderError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -41,6 +41,8 @@ def parse_budget(value: str) -> int | None:
         ) from None
     if number < 0:
         raise argparse.ArgumentTypeError("budget must be >= 0")
+    if number > MAX_TOKENS_SETTING:
+        raise argparse.ArgumentTypeError(f"budget must be at most {MAX_TOKENS_SETTING:,} tokens")
     return number
 
 
@@ -51,6 +53,8 @@ def non_negative(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
     if number < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    if number > MAX_TOKENS_SETTING:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TOKENS_SETTING:,}")
     return number
 
 
