@@ -123,7 +123,7 @@ async def test_a_whitespace_text_block_does_not_start_the_answer(
         *end({"output_tokens": 20}),
     ]  # fmt: skip
     replay_server.add(sse_reply(sse(events)))
-    reply, seen, meter = await ask(anthropic(replay_server))
+    _, seen, meter = await ask(anthropic(replay_server))
     kinds = [type(e).__name__ for e in seen if type(e).__name__ in ("TextDelta", "ReasoningDelta")]
     assert kinds[0] == "ReasoningDelta"  # thinking came before any answer token
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)).strip() == "The answer."
@@ -141,7 +141,8 @@ async def test_compaction_usage_is_summed_and_the_block_goes_back(
          "cache_creation_input_tokens": 0, "output_tokens": 35},
     ]  # fmt: skip
     final = {"input_tokens": 181, "cache_read_input_tokens": 0,
-             "cache_creation_input_tokens": 0, "output_tokens": 35, "iterations": iterations}  # fmt: skip
+             "cache_creation_input_tokens": 0, "output_tokens": 35,
+             "iterations": iterations}  # fmt: skip
     summary = "<summary>The user is building a scraper.</summary>"
     events = [
         start(),
