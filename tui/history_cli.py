@@ -27,6 +27,7 @@ from backends.store import history
 from backends.store.db import Store, default_path
 from backends.store.errors import HistoryCorrupt, HistoryError
 from backends.store.export import export_chat
+from backends.store.readonly import open_for_reading
 from backends.store.recorder import MessageRecorder
 from tui.safe_text import json_for_terminal, one_line, printable
 
@@ -73,7 +74,8 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
         print("ponder: --limit 0 shows nothing; give a number of chats, e.g. --limit 50",
               file=sys.stderr)  # fmt: skip
         return 0
-    with Store.open(default_path()) as store:
+    with open_for_reading(default_path()) as store:
+        note_read_only(store)
         if args.search:
             hits = history.search(store, args.search, limit=args.limit)
             print_hits(hits, as_json=args.json)
@@ -81,6 +83,15 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
             chats = history.list_chats(store, limit=args.limit).chats
             print_chats(chats, as_json=args.json)
     return 0
+
+
+def note_read_only(store: Store) -> None:
+    """Say when the history could only be read (a full disk), and what may be missing."""
+    if store.read_only:
+        missing = " (replies not yet checkpointed may be missing)" if store.read_only == (
+            "immutable") else ""  # fmt: skip
+        print(f"ponder: the history is read-only right now (disk full?){missing}",
+              file=sys.stderr)  # fmt: skip
 
 
 def aside_reason(path: Path) -> str:
@@ -103,7 +114,8 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
     redacts them even from rows written before they were known (or by an older ponder).
     """
     register_known_secrets(settings)
-    with Store.open(default_path()) as store:
+    with open_for_reading(default_path()) as store:
+        note_read_only(store)
         text = export_chat(store, args.chat_id, args.export_format)
     if args.output:
         path = Path(args.output).expanduser()

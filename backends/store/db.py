@@ -82,6 +82,7 @@ class Store:
         self.recovered = 0
         self.upgraded_from = schema.SCHEMA_VERSION
         self._writer: writers.WriterLock | None = None
+        self.read_only = ""  # "ro" / "immutable" when opened by ``readonly.open_for_reading``
 
     # ---- opening ----------------------------------------------------------------------------
 
