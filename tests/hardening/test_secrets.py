@@ -110,3 +110,17 @@ def test_export_redacts_the_configured_keys(tmp_path: Path) -> None:
         assert result.returncode == 0, decoded(result.stderr)
         assert b"my key is ***" in result.stdout
         assert secret.encode() not in result.stdout
+
+
+def test_a_key_in_a_compare_column_url_is_not_printed(
+    tmp_path: Path, replay_server: ReplayServer
+) -> None:
+    secret = "cmpkey-SECRET-9191"
+    for _ in range(4):
+        replay_server.add(sse_reply(chat_sse(text="same answer")))
+    spec = f"{replay_server.url('/v1')}?key={secret}"
+    for extra in ((), ("--json",)):
+        result = run_cli(tmp_path, "compare", *extra, "-b", f"{spec}:0", "-b", f"{spec}:64", "q")
+        assert result.returncode == 0, decoded(result.stderr)
+        assert b"same answer" in result.stdout
+        assert secret.encode() not in result.stdout + result.stderr, extra
