@@ -19,7 +19,6 @@ from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import ReasoningDelta, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
-
 from tests.support.replay_server import FIXTURES
 
 SYSTEM = "You are a helpful assistant"
