@@ -21,7 +21,7 @@ from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.tokens import estimate_tokens
 from tui.history_cli import add_ask_options, ask_recorder
-from tui.safe_text import from_os, one_line, printable
+from tui.safe_text import from_os, one_line, printable, read_text
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 FROM_CONFIG = object()  # --budget not given: use the config's default_budget
@@ -63,14 +63,6 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     if not text.strip():
         raise PonderError("the prompt read from stdin is empty", "pipe some text into ponder ask")
     return text
-
-
-def read_text(stdin: TextIO) -> str:
-    """All of ``stdin`` as text, decoding its bytes as UTF-8 with replacement characters."""
-    buffer = getattr(stdin, "buffer", None)
-    if buffer is None:
-        return from_os(stdin.read())
-    return bytes(buffer.read()).decode("utf-8", "replace")
 
 
 class TerminalPrinter:

@@ -32,7 +32,7 @@ from backends.meter_lines import (
 )
 from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
-from tui.safe_text import printable
+from tui.safe_text import from_os, printable, read_text
 
 FROM_CONFIG = object()  # --budget not given: the config's default_budget
 
@@ -83,8 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     """The prompt from the arguments, else stdin. Raises ``ConfigError`` when there is none."""
     if args.prompt:
-        return " ".join(args.prompt)
-    text = "" if stdin.isatty() else stdin.read()
+        return from_os(" ".join(args.prompt))
+    text = "" if stdin.isatty() else read_text(stdin)
     if not text.strip():
         raise ConfigError(
             "no prompt given", 'pass it as an argument: ponder compare -b A -b B "..."'
@@ -135,7 +135,7 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
             "give --backend once per column, e.g. -b local:0 -b local:256",
         )
     default = settings.default_budget if args.budget is FROM_CONFIG else args.budget
-    history = [Message("system", args.system)] if args.system else []
+    history = [Message("system", from_os(args.system))] if args.system else []
     columns = build_columns(
         settings,
         args.columns,

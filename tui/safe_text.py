@@ -9,6 +9,16 @@ markup is handled by the widgets (they render ``Text``/``Content`` objects, neve
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from backends.safe_text import from_os, json_for_terminal, one_line, printable, storable
 
-__all__ = ["from_os", "json_for_terminal", "one_line", "printable", "storable"]
+__all__ = ["from_os", "json_for_terminal", "one_line", "printable", "read_text", "storable"]
+
+
+def read_text(stdin: TextIO) -> str:
+    """All of ``stdin`` as text, its bytes decoded as UTF-8 with U+FFFD for undecodable ones."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return from_os(stdin.read())
+    return bytes(buffer.read()).decode("utf-8", "replace")

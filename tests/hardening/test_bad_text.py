@@ -117,3 +117,36 @@ async def test_the_chat_shows_a_reply_with_a_lone_surrogate() -> None:
         await reply_done(pilot)
         assert view.answer_text == "half \ufffd emoji"
         assert view.has_class("-complete")
+
+
+def test_compare_takes_undecodable_argv_and_stdin(
+    tmp_path: Path, replay_server: ReplayServer
+) -> None:
+    for _ in range(4):
+        replay_server.add(sse_reply(chat_sse(text="ok")))
+    url = replay_server.url("/v1")
+    config = server_config(url, "one") + server_config(url, "two")
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(PONDER_CONFIG=str(config_path), PONDER_DATA_DIR=str(tmp_path / "data"))
+    argv = [sys.executable, "-m", "tui.cli", "compare", "-b", "one", "-b", "two"]
+    by_arg = subprocess.run([*argv, b"caf\xe9"], capture_output=True, env=env, timeout=120,
+                            stdin=subprocess.DEVNULL)  # fmt: skip
+    by_stdin = subprocess.run(argv, capture_output=True, env=env, timeout=120, input=b"\xff?")
+    for result in (by_arg, by_stdin):
+        assert result.returncode == 0, decoded(result.stderr)
+        assert "Traceback" not in decoded(result.stderr)
+    prompts = [r.json["messages"][-1]["content"] for r in replay_server.requests]
+    assert sorted(prompts) == ["caf\ufffd", "caf\ufffd", "\ufffd?", "\ufffd?"]
+
+
+def test_an_ascii_terminal_gets_question_marks_not_a_traceback(
+    tmp_path: Path, replay_server: ReplayServer
+) -> None:
+    replay_server.add(sse_reply(chat_sse(text="caf\u00e9 \x1b[2J ok", reasoning="hm \u2026")))
+    config = server_config(replay_server.url("/v1"))
+    result = run_cli(tmp_path, "ask", "-b", "evil", "hi", config=config, PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"caf? ?[2J ok\n"
+    assert b"Traceback" not in result.stderr
