@@ -7,7 +7,8 @@ the line, U+202E reverses what follows. ``printable`` makes every such character
 * ESC becomes ``␛`` (so ``␛[2J`` reads as what it is); the other C0 controls, DEL and the C1
   controls (U+0080-U+009F, which some terminals obey like ESC sequences) become ``\\xNN``;
 * CR is dropped (``\\r\\n`` reads as a line break, a lone CR cannot overwrite the line);
-* bidirectional overrides and isolates become ``\\u202e`` and friends;
+* bidirectional embeddings, overrides and isolates become ``\\u202e`` and friends (the
+  implicit marks LRM/RLM stay: right-to-left text uses them and they reorder nothing);
 * lone surrogates (undecodable bytes, broken JSON escapes) become U+FFFD, so writing the text
   never raises ``UnicodeEncodeError``;
 * newline and tab are kept.
@@ -19,11 +20,9 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -72,7 +71,7 @@ def from_os(text: str) -> str:
         return storable(text)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_for_terminal(text: str) -> str:
