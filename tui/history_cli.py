@@ -20,7 +20,13 @@ from typing import Any
 
 from backends.base import Backend, ChatRequest
 from backends.config import Settings
-from backends.errors import PonderError, register_secret, register_url_secrets
+from backends.errors import (
+    PonderError,
+    redact,
+    redact_all,
+    register_secret,
+    register_url_secrets,
+)
 from backends.events import StreamEvent
 from backends.meters import MessageMeter
 from backends.store import history
@@ -74,6 +80,7 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
         print("ponder: --limit 0 shows nothing; give a number of chats, e.g. --limit 50",
               file=sys.stderr)  # fmt: skip
         return 0
+    register_known_secrets(settings)  # titles and snippets are redacted like exports
     with open_for_reading(default_path()) as store:
         note_read_only(store)
         if args.search:
@@ -146,6 +153,11 @@ def register_known_secrets(settings: Settings, env: Mapping[str, str] | None = N
         register_secret(env.get(name))
 
 
+def shown(text: str) -> str:
+    """Stored text for the terminal: secrets and URL credentials redacted, controls visible."""
+    return printable(redact_all(text))
+
+
 def short_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
@@ -155,11 +167,11 @@ def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
         rows = [
             {
                 "id": c.id,
-                "title": c.title,
+                "title": redact_all(c.title),
                 "kind": c.kind,
                 "messages": c.message_count,
-                "backend": c.backend,
-                "model": c.model,
+                "backend": c.backend and redact_all(c.backend),
+                "model": c.model and redact_all(c.model),
                 "created": c.created_at,
                 "updated": c.updated_at,
             }
@@ -173,10 +185,10 @@ def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
     width = max(len(str(c.id)) for c in chats)
     print(f"{'ID':>{width}}  {'UPDATED':<16}  {'MSGS':>4}  {'BACKEND':<12}  TITLE")
     for c in chats:
-        title = printable(c.title) or "(untitled)"
+        title = shown(c.title) or "(untitled)"
         print(
             f"{c.id:>{width}}  {short_time(c.updated_at):<16}  {c.message_count:>4}  "
-            f"{printable(c.backend or '-'):<12}  {title}"
+            f"{shown(c.backend or '-'):<12}  {title}"
         )
 
 
@@ -185,11 +197,11 @@ def print_hits(hits: list[history.SearchHit], as_json: bool) -> None:
         rows: list[dict[str, Any]] = [
             {
                 "chat_id": h.chat_id,
-                "chat_title": h.chat_title,
+                "chat_title": redact_all(h.chat_title),
                 "message_id": h.message_id,
                 "role": h.role,
                 "field": h.field,
-                "snippet": h.snippet,
+                "snippet": redact(h.snippet),
                 "spans": [list(span) for span in h.spans],
                 "created": h.created_at,
             }
@@ -204,9 +216,9 @@ def print_hits(hits: list[history.SearchHit], as_json: bool) -> None:
         where = f"{h.role} {h.field}" if h.field == "thinking" else h.role
         print(
             f"chat {h.chat_id} · message {h.message_id} · {where} · {short_time(h.created_at)}"
-            f" · {printable(h.chat_title)}"
+            f" · {shown(h.chat_title)}"
         )
-        print("    " + printable(" ".join(h.snippet.split())))
+        print("    " + shown(" ".join(h.snippet.split())))
 
 
 # ---- ponder ask ---------------------------------------------------------------------------------
