@@ -73,8 +73,9 @@ def clean_block(block: dict[str, Any], tool_json: str | None) -> dict[str, Any] 
         return {"type": "redacted_thinking", "data": block.get("data") or ""}
     if kind == "compaction":
         return {"type": "compaction", "content": block.get("content") or ""}
-    if kind == "text":
-        return {"type": "text", "text": block["text"]} if block.get("text") else None
+    if kind == "text":  # the API refuses text blocks of whitespace only in a request
+        text = block.get("text")
+        return {"type": "text", "text": text} if isinstance(text, str) and text.strip() else None
     if kind in ("tool_use", "server_tool_use"):
         tool_input = block.get("input") or {}
         if tool_json:

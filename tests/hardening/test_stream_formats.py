@@ -123,12 +123,14 @@ async def test_a_whitespace_text_block_does_not_start_the_answer(
         *end({"output_tokens": 20}),
     ]  # fmt: skip
     replay_server.add(sse_reply(sse(events)))
-    _, seen, meter = await ask(anthropic(replay_server))
+    reply, seen, meter = await ask(anthropic(replay_server))
     kinds = [type(e).__name__ for e in seen if type(e).__name__ in ("TextDelta", "ReasoningDelta")]
     assert kinds[0] == "ReasoningDelta"  # thinking came before any answer token
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)).strip() == "The answer."
     reading = meter.reading()
     assert reading.thinking_s is not None and reading.thinking_s >= 0
+    content = reply.finished.continuation["content"]  # type: ignore[union-attr,index]
+    assert [b["type"] for b in content] == ["thinking", "text"]  # no whitespace-only block
 
 
 async def test_compaction_usage_is_summed_and_the_block_goes_back(
