@@ -55,3 +55,39 @@ async def test_retry_note_answer_and_thinking_never_write_control_text(
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert_terminal_safe(all_strips(pilot), "the screen after two resizes")
+
+
+async def test_compare_columns_never_write_control_text(replay_server: ReplayServer) -> None:
+    from tests.tui.test_compare_screen import open_compare, round_done, start_round
+
+    replay_server.add(json_reply(500, {"error": {"message": ALL, "type": "server_error"}}))
+    for _ in range(2):
+        replay_server.add(sse_reply(chat_sse(text="fine " + ALL, reasoning=ALL)))
+    settings = settings_from_dict(
+        {
+            "backends": {
+                "evil": {
+                    "kind": "openai-compat",
+                    "model": "m",
+                    "base_url": replay_server.url("/v1"),
+                    "options": {"max_retries": 1, "retry_backoff_s": 0.3},
+                }
+            },
+            "default_backend": "evil",
+        }
+    )
+    async with app_with(lambda name: build_backend(settings, "evil"), settings).run_test(
+        size=(120, 40)
+    ) as pilot:
+        screen = await open_compare(pilot)
+        await start_round(pilot, "hi")
+        await until(pilot, lambda: any("52;c;" in v.view.note_text for v in screen.views if v.view))
+        for view in screen.views:
+            if view.view is not None:
+                assert_terminal_safe(view.view.note_text, "a compare column's note")
+                assert_terminal_safe(str(view.view.note.render()), "a compare column's note")
+        assert_terminal_safe(all_strips(pilot), "the compare screen while a column retries")
+        await round_done(pilot)
+        answers = [v.view.answer_text for v in screen.views if v.view]
+        assert len(answers) == 2 and all("␛]52;c;" in answer for answer in answers)
+        assert_terminal_safe(all_strips(pilot), "the compare screen after the round")
