@@ -342,7 +342,7 @@ class Store:
                 clean(last.get("backend"), "backend") if last else None,
                 clean(last.get("model"), "model") if last else None,
                 clean(first_user),
-                title_from(clean(first_user or "")),  # redacted before the cut
+                title_from(clean(first_user or "")),
                 chat_id,
             ),
         )
@@ -366,6 +366,10 @@ def _insert(conn: sqlite3.Connection, chat_id: int, fields: Mapping[str, Any]) -
 
 
 def title_from(text: str, width: int = 60) -> str:
-    """Return a chat title from a prompt: its first non-empty line, cut to ``width``."""
+    """Return a chat title from a prompt: its first non-empty line, cut to ``width``.
+
+    Secrets are redacted before the cut, so no fragment of one survives in the title.
+    """
+    text = redact(text)
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"

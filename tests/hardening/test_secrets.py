@@ -124,3 +124,16 @@ def test_a_key_in_a_compare_column_url_is_not_printed(
         assert result.returncode == 0, decoded(result.stderr)
         assert b"same answer" in result.stdout
         assert secret.encode() not in result.stdout + result.stderr, extra
+
+
+def test_a_chat_title_never_holds_a_fragment_of_a_key(tmp_path: Path) -> None:
+    from backends.store.db import title_from
+
+    secret = "sk-title-SECRET-0123456789"
+    register_secret(secret)
+    prompt = "x" * 50 + secret + " more words"
+    assert secret[:4] not in title_from(prompt)
+    with Store.open(tmp_path / "history.db") as store:
+        chat_id = store.create_chat(title_from(prompt))
+        store.insert_messages(chat_id, [message_row(Message("user", prompt))])
+        assert store.query("SELECT title FROM chats")[0][0] == "x" * 50 + "*** more…"
