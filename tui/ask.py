@@ -21,7 +21,7 @@ from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.tokens import estimate_tokens
 from tui.history_cli import add_ask_options, ask_recorder
-from tui.safe_text import printable
+from tui.safe_text import from_os, one_line, printable, read_text
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 FROM_CONFIG = object()  # --budget not given: use the config's default_budget
@@ -54,11 +54,12 @@ def settings_budget(settings: Settings) -> int | None:
 
 
 def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    """The prompt from argv, else stdin; undecodable bytes become U+FFFD (never a traceback)."""
     if args.prompt:
-        return " ".join(args.prompt)
+        return from_os(" ".join(args.prompt))
     if stdin.isatty():
         raise PonderError("no prompt given", 'pass it as an argument: ponder ask "..."')
-    text = stdin.read()
+    text = read_text(stdin)
     if not text.strip():
         raise PonderError("the prompt read from stdin is empty", "pipe some text into ponder ask")
     return text
@@ -85,7 +86,7 @@ class TerminalPrinter:
             self.out.flush()
         elif isinstance(event, StatusNote) and event.kind != "skipped":
             self._end_thinking()
-            self.err.write(f"[{event.kind}] {printable(event.text)}\n")
+            self.err.write(f"[{event.kind}] {one_line(event.text)}\n")
 
     def _end_thinking(self) -> None:
         if self.in_thinking:
@@ -100,7 +101,7 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     spec = args.ask_backend or args.backend or settings.default_backend
     budget_limit = settings_budget(settings) if args.budget is FROM_CONFIG else args.budget
     backend = build_backend(settings, spec)
-    messages = [Message("system", args.system)] if args.system else []
+    messages = [Message("system", from_os(args.system))] if args.system else []
     messages.append(Message("user", prompt))
     request = ChatRequest(
         messages=messages,
@@ -144,10 +145,10 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         produced = bool(reply.text or reply.thinking)
         error = finished.error if finished is not None else None
         if produced or error is None:
-            sys.stderr.write(format_meter_line(meter.reading()) + "\n")
+            sys.stderr.write(printable(format_meter_line(meter.reading())) + "\n")
         if error is not None:
             partial = " (partial reply kept above)" if produced else ""
-            sys.stderr.write(f"ponder: {error}{partial}\n")
+            sys.stderr.write(f"ponder: {one_line(str(error))}{partial}\n")
     return 0 if finished is not None and finished.error is None else 1
 
 
@@ -193,5 +194,6 @@ async def run_backends(settings: Settings) -> int:
         mark = "default" if name == settings.default_backend else ""
         state = "ok" if reason is None else reason
         model = entry.model or entry.base_url or "-"
-        print(f"{name:<{width}}  {entry.kind:<16} {model:<36} {state} {mark}".rstrip())
+        line = f"{name:<{width}}  {entry.kind:<16} {model:<36} {one_line(state)} {mark}"
+        print(printable(line.rstrip()))
     return 0

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from backends.config import Settings, load_settings
+from backends.config import MAX_TOKENS_SETTING, Settings, load_settings
 from backends.errors import ConfigError, PonderError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -42,6 +43,8 @@ def parse_budget(value: str) -> int | None:
         ) from None
     if number < 0:
         raise argparse.ArgumentTypeError("budget must be >= 0")
+    if number > MAX_TOKENS_SETTING:
+        raise argparse.ArgumentTypeError(f"budget must be at most {MAX_TOKENS_SETTING:,} tokens")
     return number
 
 
@@ -52,6 +55,8 @@ def non_negative(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
     if number < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    if number > MAX_TOKENS_SETTING:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TOKENS_SETTING:,}")
     return number
 
 
@@ -70,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ponder`` console script."""
+    tolerate_any_encoding()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -91,6 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def tolerate_any_encoding() -> None:
+    """Write what a terminal's encoding cannot show as ``?``, never a ``UnicodeEncodeError``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
 def run_tui(settings: Settings, backend: str | None, config: Path | None) -> int:
     from tui.app import run_app
 
@@ -98,8 +113,10 @@ def run_tui(settings: Settings, backend: str | None, config: Path | None) -> int
 
 
 def print_error(exc: PonderError) -> None:
-    """One line: what went wrong — what to do about it."""
-    print(f"ponder: {exc}", file=sys.stderr)
+    """One line: what went wrong — what to do about it (outside text made printable)."""
+    from backends.safe_text import one_line
+
+    print(f"ponder: {one_line(str(exc))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from backends.compare.runner import Column, ColumnOutcome
 from backends.compare.schedule import POLICIES
 from backends.compare.summary import Summary, Winner, format_summary
 from backends.config import Settings
-from backends.errors import ConfigError, PonderError
+from backends.errors import ConfigError, PonderError, redact_all
 from backends.events import ReasoningDelta, StreamEvent, TextDelta
 from backends.meter_lines import (
     format_count,
@@ -32,9 +32,14 @@ from backends.meter_lines import (
 )
 from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
-from tui.safe_text import printable
+from tui.safe_text import from_os, printable, read_text
 
 FROM_CONFIG = object()  # --budget not given: the config's default_budget
+
+
+def shown(text: str) -> str:
+    """A label or summary line for the terminal: URL credentials redacted, controls visible."""
+    return printable(redact_all(text))
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -78,8 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     """The prompt from the arguments, else stdin. Raises ``ConfigError`` when there is none."""
     if args.prompt:
-        return " ".join(args.prompt)
-    text = "" if stdin.isatty() else stdin.read()
+        return from_os(" ".join(args.prompt))
+    text = "" if stdin.isatty() else read_text(stdin)
     if not text.strip():
         raise ConfigError(
             "no prompt given", 'pass it as an argument: ponder compare -b A -b B "..."'
@@ -110,7 +115,7 @@ class Progress:
     def draw(self) -> None:
         self.drawn_at = time.monotonic()
         parts = [
-            f"{printable(label)}: {state}" + (f" ({n})" if state == "running" and n else "")
+            f"{shown(label)}: {state}" + (f" ({n})" if state == "running" and n else "")
             for label, state, n in zip(self.labels, self.states, self.chunks, strict=True)
         ]
         self.err.write("\r\x1b[K" + " | ".join(parts))
@@ -130,7 +135,7 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
             "give --backend once per column, e.g. -b local:0 -b local:256",
         )
     default = settings.default_budget if args.budget is FROM_CONFIG else args.budget
-    history = [Message("system", args.system)] if args.system else []
+    history = [Message("system", from_os(args.system))] if args.system else []
     columns = build_columns(
         settings,
         args.columns,
@@ -200,7 +205,7 @@ def table(outcomes: tuple[ColumnOutcome, ...]) -> list[str]:
     rows = [list(HEADERS)]
     for o in outcomes:
         stop = o.finished.stop_reason.value + (" !" if o.finished.error else "")
-        rows.append([str(o.index + 1), printable(o.label), stop, *meter_cells(o.reading)])
+        rows.append([str(o.index + 1), shown(o.label), stop, *meter_cells(o.reading)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     lines = []
     for row in rows:
@@ -214,7 +219,7 @@ def table(outcomes: tuple[ColumnOutcome, ...]) -> list[str]:
 
 def answer_block(o: ColumnOutcome) -> list[str]:
     """A column's heading, answer (control characters made visible) and error, if any."""
-    lines = [f"── {o.index + 1} · {printable(o.label)} ".ljust(60, "─")]
+    lines = [f"── {o.index + 1} · {shown(o.label)} ".ljust(60, "─")]
     if o.thinking:
         lines.append(f"(thought {len(o.thinking)} characters; --json shows the thinking)")
     lines.append(printable(o.text.strip()) or "(no answer)")
@@ -234,7 +239,7 @@ def report(result: RoundResult, summary: Summary) -> str:
         lines.append("")
     lines.extend(table(result.outcomes))
     lines.append("")
-    lines.extend(printable(line) for line in format_summary(summary))
+    lines.extend(shown(line) for line in format_summary(summary))
     lines.append(f"round: {result.wall_s:.1f}s wall")
     return "\n".join(lines) + "\n"
 
@@ -285,7 +290,7 @@ def column_json(column: Column, o: ColumnOutcome) -> dict[str, Any]:
     backend, finished = column.backend, o.finished
     return {
         "index": o.index,
-        "label": o.label,
+        "label": redact_all(o.label),
         "backend": backend.name,
         "kind": backend.kind,
         "model": finished.model or backend.model,
@@ -309,11 +314,13 @@ def winner_json(winner: Winner | None) -> dict[str, Any] | None:
     if winner is None:
         return None
     return {
-        "best": [{"index": s.index, "label": s.label, "value": s.value} for s in winner.best],
+        "best": [
+            {"index": s.index, "label": redact_all(s.label), "value": s.value} for s in winner.best
+        ],
         "others": [
             {
                 "index": s.index,
-                "label": s.label,
+                "label": redact_all(s.label),
                 "value": s.value,
                 "times": s.times,
                 "difference": s.difference,
@@ -332,19 +339,23 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "fastest_total": winner_json(summary.fastest_total),
         "fewest_reasoning": winner_json(summary.fewest_reasoning),
         "most_reasoning": winner_json(summary.most_reasoning),
-        "unpriced": list(summary.unpriced),
-        "excluded": list(summary.excluded),
+        "unpriced": [redact_all(label) for label in summary.unpriced],
+        "excluded": [redact_all(label) for label in summary.excluded],
         "agreement": None
         if agreement is None
         else {
             "all_agree": agreement.all_agree,
             "groups": [
-                {"answer": g.answer, "labels": list(g.labels), "indexes": list(g.indexes)}
+                {
+                    "answer": g.answer,
+                    "labels": [redact_all(label) for label in g.labels],
+                    "indexes": list(g.indexes),
+                }
                 for g in agreement.groups
             ],
-            "not_compared": list(agreement.not_compared),
+            "not_compared": [redact_all(label) for label in agreement.not_compared],
         },
-        "lines": format_summary(summary),
+        "lines": [redact_all(line) for line in format_summary(summary)],
     }
 
 

@@ -11,23 +11,31 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from backends.base import Backend, ChatRequest
 from backends.config import Settings
-from backends.errors import PonderError
+from backends.errors import (
+    PonderError,
+    redact,
+    redact_all,
+    register_secret,
+    register_url_secrets,
+)
 from backends.events import StreamEvent
 from backends.meters import MessageMeter
 from backends.store import history
 from backends.store.db import Store, default_path
-from backends.store.errors import HistoryError
+from backends.store.errors import HistoryCorrupt, HistoryError
 from backends.store.export import export_chat
+from backends.store.readonly import open_for_reading
 from backends.store.recorder import MessageRecorder
-from tui.safe_text import printable
+from tui.safe_text import json_for_terminal, one_line, printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,14 +67,22 @@ def add_ask_options(parser: argparse.ArgumentParser) -> None:
 def run_history(settings: Settings, args: argparse.Namespace) -> int:
     """``ponder history``: a table (or JSON) of chats or search hits; returns the exit code."""
     if args.start_fresh:
-        store = Store.start_fresh(default_path())
+        path = default_path()
+        store = Store.start_fresh(path, reason=aside_reason(path))
         print(
-            f"ponder: the old history was kept as {store.moved_aside}; a new one was started",
+            f"ponder: the old history was kept as {printable(str(store.moved_aside))}; "
+            "a new one was started",
             file=sys.stderr,
         )
         store.close()
         return 0
-    with Store.open(default_path()) as store:
+    if args.limit == 0:
+        print("ponder: --limit 0 shows nothing; give a number of chats, e.g. --limit 50",
+              file=sys.stderr)  # fmt: skip
+        return 0
+    register_known_secrets(settings)  # titles and snippets are redacted like exports
+    with open_for_reading(default_path()) as store:
+        note_read_only(store)
         if args.search:
             hits = history.search(store, args.search, limit=args.limit)
             print_hits(hits, as_json=args.json)
@@ -76,9 +92,37 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def note_read_only(store: Store) -> None:
+    """Say when the history could only be read (a full disk), and what may be missing."""
+    if store.read_only:
+        missing = " (replies not yet checkpointed may be missing)" if store.read_only == (
+            "immutable") else ""  # fmt: skip
+        print(f"ponder: the history is read-only right now (disk full?){missing}",
+              file=sys.stderr)  # fmt: skip
+
+
+def aside_reason(path: Path) -> str:
+    """How to name the file ``--start-fresh`` keeps: ``corrupt`` only when it is damaged."""
+    if not path.exists():
+        return "old"
+    try:
+        Store.open(path).close()
+    except HistoryCorrupt:
+        return "corrupt"
+    except HistoryError:
+        return "old"  # locked, too new or unreadable: not known to be damaged
+    return "old"
+
+
 def run_export(settings: Settings, args: argparse.Namespace) -> int:
-    """``ponder export CHAT_ID``: the chat as Markdown or JSON on stdout or in ``--output``."""
-    with Store.open(default_path()) as store:
+    """``ponder export CHAT_ID``: the chat as Markdown or JSON on stdout or in ``--output``.
+
+    The keys of every configured backend are registered as secrets first, so the export
+    redacts them even from rows written before they were known (or by an older ponder).
+    """
+    register_known_secrets(settings)
+    with open_for_reading(default_path()) as store:
+        note_read_only(store)
         text = export_chat(store, args.chat_id, args.export_format)
     if args.output:
         path = Path(args.output).expanduser()
@@ -90,8 +134,28 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
             ) from None
         print(f"ponder: chat {args.chat_id} written to {path}", file=sys.stderr)
     else:
-        sys.stdout.write(text if args.export_format == "json" else printable(text))
+        as_json = args.export_format == "json"
+        sys.stdout.write(json_for_terminal(text) if as_json else printable(text))
     return 0
+
+
+def register_known_secrets(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Register every API key ponder could have used: configured envs and each kind's default."""
+    from backends.registry import KINDS
+
+    env = os.environ if env is None else env
+    names = {info.key_env for info in KINDS.values() if info.key_env}
+    for entry in settings.backends.values():
+        if entry.api_key_env:
+            names.add(entry.api_key_env)
+        register_url_secrets(entry.base_url)
+    for name in sorted(names):
+        register_secret(env.get(name))
+
+
+def shown(text: str) -> str:
+    """Stored text for the terminal: secrets and URL credentials redacted, controls visible."""
+    return printable(redact_all(text))
 
 
 def short_time(timestamp: float) -> str:
@@ -103,17 +167,17 @@ def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
         rows = [
             {
                 "id": c.id,
-                "title": c.title,
+                "title": redact_all(c.title),
                 "kind": c.kind,
                 "messages": c.message_count,
-                "backend": c.backend,
-                "model": c.model,
+                "backend": c.backend and redact_all(c.backend),
+                "model": c.model and redact_all(c.model),
                 "created": c.created_at,
                 "updated": c.updated_at,
             }
             for c in chats
         ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json_for_terminal(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     if not chats:
         print("no saved chats yet", file=sys.stderr)
@@ -121,10 +185,10 @@ def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
     width = max(len(str(c.id)) for c in chats)
     print(f"{'ID':>{width}}  {'UPDATED':<16}  {'MSGS':>4}  {'BACKEND':<12}  TITLE")
     for c in chats:
-        title = printable(c.title) or "(untitled)"
+        title = shown(c.title) or "(untitled)"
         print(
             f"{c.id:>{width}}  {short_time(c.updated_at):<16}  {c.message_count:>4}  "
-            f"{printable(c.backend or '-'):<12}  {title}"
+            f"{shown(c.backend or '-'):<12}  {title}"
         )
 
 
@@ -133,17 +197,17 @@ def print_hits(hits: list[history.SearchHit], as_json: bool) -> None:
         rows: list[dict[str, Any]] = [
             {
                 "chat_id": h.chat_id,
-                "chat_title": h.chat_title,
+                "chat_title": redact_all(h.chat_title),
                 "message_id": h.message_id,
                 "role": h.role,
                 "field": h.field,
-                "snippet": h.snippet,
+                "snippet": redact(h.snippet),
                 "spans": [list(span) for span in h.spans],
                 "created": h.created_at,
             }
             for h in hits
         ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json_for_terminal(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     if not hits:
         print("no messages match", file=sys.stderr)
@@ -152,9 +216,9 @@ def print_hits(hits: list[history.SearchHit], as_json: bool) -> None:
         where = f"{h.role} {h.field}" if h.field == "thinking" else h.role
         print(
             f"chat {h.chat_id} · message {h.message_id} · {where} · {short_time(h.created_at)}"
-            f" · {printable(h.chat_title)}"
+            f" · {shown(h.chat_title)}"
         )
-        print("    " + printable(" ".join(h.snippet.split())))
+        print("    " + shown(" ".join(h.snippet.split())))
 
 
 # ---- ponder ask ---------------------------------------------------------------------------------
@@ -187,13 +251,18 @@ def ask_recorder(
         warn(exc)
         yield _ignore
         return
+    chat_id: int | None = None
     try:
+        chat_id = store.create_chat()
         recorder = MessageRecorder.for_backend(
-            store, store.create_chat(), backend, budget=request.budget, meter=meter
+            store, chat_id, backend, budget=request.budget, meter=meter
         )
         recorder.begin(request.messages)
     except HistoryError as exc:
         warn(exc)
+        if chat_id is not None:  # never leave an empty chat behind
+            with contextlib.suppress(HistoryError):
+                history.delete_chat(store, chat_id)
         store.close()
         yield _ignore
         return
@@ -207,4 +276,4 @@ def ask_recorder(
 
 
 def warn(error: PonderError) -> None:
-    print(f"ponder: history not saved: {error}", file=sys.stderr)
+    print(f"ponder: history not saved: {one_line(str(error))}", file=sys.stderr)

@@ -1,26 +1,24 @@
 """Make model output safe to show: it is data, never markup or terminal control.
 
-Control characters (ESC and the rest of C0/C1, except newline and tab) are replaced by a visible
-form, so an answer containing ``\\x1b[2J`` shows those characters instead of clearing the screen.
-Rich/Textual markup is handled by the widgets (they render ``Text`` objects, never markup strings).
+The sanitiser itself lives in ``backends.safe_text`` (so the headless paths and the backends use
+the very same rule); this module re-exports it for the TUI. Control characters (ESC, the rest of
+C0/C1, bidi overrides, except newline and tab) are replaced by a visible form, so an answer
+containing ``\\x1b[2J`` shows those characters instead of clearing the screen. Rich/Textual
+markup is handled by the widgets (they render ``Text``/``Content`` objects, never markup strings).
 """
 
 from __future__ import annotations
 
-import re
+from typing import TextIO
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from backends.safe_text import from_os, json_for_terminal, one_line, printable, storable
 
-
-def _visible(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\x1b":
-        return "␛"
-    if char == "\r":
-        return ""
-    return f"\\x{ord(char):02x}"
+__all__ = ["from_os", "json_for_terminal", "one_line", "printable", "read_text", "storable"]
 
 
-def printable(text: str) -> str:
-    """``text`` with control characters (except ``\\n`` and ``\\t``) made visible."""
-    return _CONTROL.sub(_visible, text)
+def read_text(stdin: TextIO) -> str:
+    """All of ``stdin`` as text, its bytes decoded as UTF-8 with U+FFFD for undecodable ones."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return from_os(stdin.read())
+    return bytes(buffer.read()).decode("utf-8", "replace")

@@ -32,8 +32,15 @@ from typing import Any, Literal
 from pydantic import Field
 
 from backends.base import BackendSpec, Capabilities, ChatRequest, Message
-from backends.errors import PonderError, QuotaExceeded
-from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
+from backends.errors import PonderError, QuotaExceeded, clip
+from backends.events import ReasoningDelta, StatusNote, StopReason, StreamEvent, Usage, UsageUpdate
+from backends.remote.anthropic_content import (
+    AnswerGate,
+    clean_block,
+    compaction_note,
+    redacted_note,
+    usage_from,
+)
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
@@ -207,21 +214,6 @@ class AnthropicWire(WireFormat):
                             key_env=self.key_env, retry_after=retry_after)  # fmt: skip
 
 
-def usage_from(usage: dict[str, Any]) -> Usage:
-    """The common usage record from Anthropic's (merged) usage object (§3)."""
-    read = int(usage.get("cache_read_input_tokens") or 0)
-    written = int(usage.get("cache_creation_input_tokens") or 0)
-    details = usage.get("output_tokens_details") or {}
-    thinking = details.get("thinking_tokens") if isinstance(details, dict) else None
-    return Usage(
-        input=int(usage.get("input_tokens") or 0) + read + written,
-        cached_input=read,
-        cache_write=written,
-        output=int(usage.get("output_tokens") or 0),
-        reasoning=int(thinking) if thinking is not None else None,
-    )
-
-
 class AnthropicParser(StreamParser):
     """Messages stream → events; collects the content blocks for the continuation."""
 
@@ -238,6 +230,8 @@ class AnthropicParser(StreamParser):
         self.error: PonderError | None = None
         self.thought = False  # some thinking text was emitted (to separate later blocks)
         self.unknown = 0
+        self.answer = AnswerGate()  # whitespace-only text does not start the answer
+        self.redacted = 0  # redacted_thinking blocks: said once in a note, counted at the end
 
     def feed(self, data: str, event: str | None = None) -> list[StreamEvent]:
         try:
@@ -264,17 +258,23 @@ class AnthropicParser(StreamParser):
             elif kind not in ("ping", "content_block_stop"):
                 self.unknown += 1  # a new event type: ignored, but counted in Finished.extra
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise MalformedEvent(f"bad event {data[:80]!r}: {exc!r}") from exc
+            raise MalformedEvent(f"bad event {clip(data, 80)!r}: {exc!r}") from exc
         return []
 
     def _start(self, index: int, block: dict[str, Any]) -> list[StreamEvent]:
         if not isinstance(block.get("type"), str):
             raise MalformedEvent(f"content block without a type: {block!r:.80}")
         self.blocks[index] = block
-        if block.get("type") == "thinking":
+        kind = block.get("type")
+        if kind == "thinking":
             return self._thinking(str(block.get("thinking") or ""), new_block=True)
-        if block.get("type") == "text" and block.get("text"):
-            return [TextDelta(str(block["text"]))]
+        if kind == "text" and block.get("text"):
+            return list(self.answer.text(str(block["text"])))
+        if kind == "redacted_thinking":
+            self.redacted += 1
+            return [StatusNote("warning", redacted_note(self.redacted))]
+        if kind == "compaction":
+            return [StatusNote("warning", compaction_note())]
         return []
 
     def _thinking(self, text: str, new_block: bool = False) -> list[StreamEvent]:
@@ -300,7 +300,10 @@ class AnthropicParser(StreamParser):
             block = blocks.setdefault(index, {"type": "text", "text": ""})
             text = str(delta.get("text") or "")
             block["text"] = str(block.get("text") or "") + text
-            return [TextDelta(text)] if text else []
+            return list(self.answer.text(text))
+        if kind == "compaction_delta":  # the whole summary arrives in one delta
+            block = blocks.setdefault(index, {"type": "compaction", "content": ""})
+            block["content"] = str(block.get("content") or "") + str(delta.get("content") or "")
         if kind == "input_json_delta":
             self.tool_json[index] = self.tool_json.get(index, "") + str(delta["partial_json"])
         return []
@@ -335,6 +338,8 @@ class AnthropicParser(StreamParser):
         extra: dict[str, Any] = {"native_stop_reason": self.native_stop} if self.native_stop else {}
         if self.unknown:
             extra["unknown_events"] = self.unknown
+        if self.redacted:
+            extra["redacted_thinking_blocks"] = self.redacted
         return ParsedEnd(
             stop_reason=self.stop_reason,
             usage=self.usage(),
@@ -344,30 +349,6 @@ class AnthropicParser(StreamParser):
             budget_applied=self.budget_applied,
             extra=extra,
         )
-
-
-def clean_block(block: dict[str, Any], tool_json: str | None) -> dict[str, Any] | None:
-    """One content block in request form, or ``None`` when it cannot be sent back."""
-    kind = block.get("type")
-    if kind == "thinking":
-        if not block.get("signature"):
-            return None  # cut off before its signature: the API would reject it
-        return {"type": "thinking", "thinking": block.get("thinking") or "",
-                "signature": block["signature"]}  # fmt: skip
-    if kind == "redacted_thinking":
-        return {"type": "redacted_thinking", "data": block.get("data") or ""}
-    if kind == "text":
-        return {"type": "text", "text": block["text"]} if block.get("text") else None
-    if kind in ("tool_use", "server_tool_use"):
-        tool_input = block.get("input") or {}
-        if tool_json:
-            try:
-                tool_input = json.loads(tool_json)
-            except ValueError:
-                return None
-        return {"type": kind, "id": block.get("id"), "name": block.get("name"),
-                "input": tool_input}  # fmt: skip
-    return {key: value for key, value in block.items() if value is not None}
 
 
 class AnthropicBackend(HTTPBackend):

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from backends.errors import BadResponse
+from backends.errors import BadResponse, clip
 
 
 async def frames(response: httpx.Response, framing: str) -> AsyncIterator[tuple[str, str | None]]:
@@ -31,5 +31,5 @@ async def frames(response: httpx.Response, framing: str) -> AsyncIterator[tuple[
             if sse.data or name:
                 yield sse.data, name
     except SSEError as exc:
-        body = (await response.aread()).decode("utf-8", "replace")[:200]
+        body = clip((await response.aread()).decode("utf-8", "replace"), 200)
         raise BadResponse(f"expected an event stream: {exc}", f"the server sent: {body}") from None

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from backends.base import BackendSpec, BudgetPrecision, Capabilities, ChatRequest, Message
-from backends.errors import AuthError, PonderError, ProviderError, QuotaExceeded
+from backends.errors import AuthError, PonderError, ProviderError, QuotaExceeded, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
@@ -258,11 +258,11 @@ class GeminiParser(StreamParser):
         try:
             chunk = json.loads(data)
         except ValueError as exc:
-            raise MalformedEvent(f"not JSON: {data[:80]!r}") from exc
+            raise MalformedEvent(f"not JSON: {clip(data, 80)!r}") from exc
         if isinstance(chunk, list) and len(chunk) == 1:
             chunk = chunk[0]
         if not isinstance(chunk, dict):
-            raise MalformedEvent(f"not a JSON object: {data[:80]!r}")
+            raise MalformedEvent(f"not a JSON object: {clip(data, 80)!r}")
         try:
             return self._chunk(chunk)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

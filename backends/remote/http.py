@@ -30,7 +30,9 @@ from backends.errors import (
     ConnectionLost,
     PonderError,
     Unreachable,
+    redact_all,
     register_secret,
+    register_url_secrets,
 )
 from backends.events import (
     Finished,
@@ -99,6 +101,11 @@ class HTTPBackend(Backend):
         if self.default_model and self.model in ("", "default"):
             self.model = self.default_model
         register_secret(self.api_key)
+        # A key in the URL (``?key=…``, ``user:pass@``) is a secret too; the name (often the
+        # spec itself, ``openai-compat:https://h/v1?key=…``) is stored, printed and exported.
+        register_url_secrets(spec.base_url)
+        register_url_secrets(spec.name)
+        self.name = redact_all(self.name)
         self.options: Any = _options_for(type(self), spec.options)
         self._client: httpx.AsyncClient | None = None
         self._wire: WireFormat | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from backends.errors import (
     ProviderError,
     QuotaExceeded,
     RateLimited,
+    clip,
 )
 
 # Statuses worth retrying before the first token (providers.md §10 client policy).
@@ -50,6 +52,7 @@ _AUTH_CODES = frozenset({"authentication", "authentication_error", "invalid_api_
 _CLIENT_STATUSES = frozenset({0, 400, 413, 422})  # where a context overflow is reported
 _QUOTA_CODES = frozenset({"insufficient_quota", "payment_required", "insufficient_balance"})
 MAX_MESSAGE_CHARS = 300
+MAX_RETRY_AFTER_S = 86400.0  # a day: a larger hint is a broken header, not a plan
 
 
 def parse_error_body(body: bytes | str | Mapping[str, Any]) -> tuple[str, str]:
@@ -74,7 +77,7 @@ def parse_error_body(body: bytes | str | Mapping[str, Any]) -> tuple[str, str]:
     if isinstance(inner, str):
         return _clip(inner), ""
     if not isinstance(inner, Mapping):
-        return _clip(json.dumps(data)[:MAX_MESSAGE_CHARS]), ""
+        return _clip(json.dumps(data)), ""
     message = inner.get("message") or inner.get("detail") or data.get("detail") or ""
     if not isinstance(message, str):
         message = json.dumps(message)
@@ -159,18 +162,25 @@ def retry_after_hint(headers: Mapping[str, str], body: bytes | str = b"") -> flo
     lower = {k.lower(): v for k, v in headers.items()}
     try:
         if "retry-after-ms" in lower:
-            return max(0.0, float(lower["retry-after-ms"]) / 1000)
+            return _seconds(float(lower["retry-after-ms"]) / 1000)
     except ValueError:
         pass
     value = lower.get("retry-after")
     if value:
         try:
-            return max(0.0, float(value))
+            return _seconds(float(value))
         except ValueError:
             parsed = email.utils.parsedate_to_datetime(value) if _looks_like_date(value) else None
             if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+                return _seconds(parsed.timestamp() - time.time())
     return _gemini_retry_delay(body)
+
+
+def _seconds(value: float) -> float | None:
+    """A usable wait: ``nan`` and infinities mean no hint; at most ``MAX_RETRY_AFTER_S``."""
+    if not math.isfinite(value):
+        return None
+    return min(MAX_RETRY_AFTER_S, max(0.0, value))
 
 
 def _looks_like_date(value: str) -> bool:
@@ -183,9 +193,9 @@ def _looks_like_date(value: str) -> bool:
 def _gemini_retry_delay(body: bytes | str) -> float | None:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     match = re.search(r'"retryDelay"\s*:\s*"([0-9.]+)s"', text)
-    return float(match.group(1)) if match else None
+    return _seconds(float(match.group(1))) if match else None
 
 
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+    """One line of at most ``MAX_MESSAGE_CHARS``, redacted before the cut (see ``clip``)."""
+    return clip(" ".join(text.split()), MAX_MESSAGE_CHARS)

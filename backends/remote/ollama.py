@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from backends.base import BackendSpec, Capabilities, ChatRequest, Message
-from backends.errors import ModelNotFound, PonderError, ProviderError
+from backends.errors import ModelNotFound, PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
@@ -188,9 +188,9 @@ class OllamaParser(StreamParser):
         try:
             line = json.loads(data)
         except ValueError as exc:
-            raise MalformedEvent(f"not JSON: {data[:80]!r}") from exc
+            raise MalformedEvent(f"not JSON: {clip(data, 80)!r}") from exc
         if not isinstance(line, dict):
-            raise MalformedEvent(f"not a JSON object: {data[:80]!r}")
+            raise MalformedEvent(f"not a JSON object: {clip(data, 80)!r}")
         try:
             return self._line(line)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 from backends.base import ChatRequest
-from backends.errors import PonderError, ProviderError
+from backends.errors import PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.http_errors import parse_error_body, status_error
 from backends.remote.openai_flavors import DETAILS_FORMAT
-from backends.remote.openai_usage import estimate_usage, map_usage, timings_usage
+from backends.remote.openai_usage import estimate_usage, map_usage, timings_usage, usable_usage
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
 from backends.thinktags import ThinkTagSplitter
 
@@ -68,9 +68,9 @@ class ChatParser(StreamParser):
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise MalformedEvent(data[:80]) from None
+            raise MalformedEvent(clip(data, 80)) from None
         if not isinstance(chunk, dict):
-            raise MalformedEvent(data[:80])
+            raise MalformedEvent(clip(data, 80))
         if chunk.get("error") or chunk.get("object") == "error":
             self._read_error(chunk)
         model = chunk.get("model")
@@ -81,6 +81,9 @@ class ChatParser(StreamParser):
         if isinstance(timings, dict):
             self.timings = timings
         usage = chunk.get("usage")
+        groq = chunk.get("x_groq")
+        if usage is None and isinstance(groq, dict):
+            usage = groq.get("usage")  # Groq sends usage there (stream_options not needed)
         if usage is not None:
             events.extend(self._read_usage(usage))
         return events
@@ -145,6 +148,8 @@ class ChatParser(StreamParser):
     def _read_usage(self, usage: Any) -> list[StreamEvent]:
         if not isinstance(usage, dict):
             raise MalformedEvent("usage is not an object")
+        if not usable_usage(usage):
+            return []  # counts of the wrong type: the end falls back to a marked estimate
         self.raw_usage = usage
         self.usage = map_usage(usage, self.timings)
         cost = usage.get("cost")

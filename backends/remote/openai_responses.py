@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from backends.base import BackendSpec, Capabilities, ChatRequest, Message
-from backends.errors import PonderError
+from backends.errors import PonderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
@@ -229,9 +229,9 @@ class ResponsesParser(StreamParser):
         try:
             msg = json.loads(data)
         except ValueError as exc:
-            raise MalformedEvent(f"not JSON: {data[:80]!r}") from exc
+            raise MalformedEvent(f"not JSON: {clip(data, 80)!r}") from exc
         if not isinstance(msg, dict):
-            raise MalformedEvent(f"not a JSON object: {data[:80]!r}")
+            raise MalformedEvent(f"not a JSON object: {clip(data, 80)!r}")
         kind = msg.get("type") or event
         try:
             return self._event(str(kind), msg)

@@ -45,6 +45,19 @@ def map_usage(raw: Mapping[str, Any], timings: Mapping[str, Any] | None = None) 
     )
 
 
+def usable_usage(raw: Mapping[str, Any]) -> bool:
+    """Does a ``usage`` object hold real counts? Both totals must be whole numbers >= 0.
+
+    A usage whose counts are strings, nulls or negative would read as ``in 0 · out 0``; it is
+    ignored instead, so the reply's usage is a local estimate marked ``~``.
+    """
+    return all(_is_count(raw.get(name)) for name in ("prompt_tokens", "completion_tokens"))
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def timings_usage(timings: Mapping[str, Any]) -> Usage | None:
     """Usage from llama.cpp ``timings`` alone (exact counts: prompt_n + cache_n, predicted_n)."""
     if "prompt_n" not in timings or "predicted_n" not in timings:

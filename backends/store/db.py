@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from backends.config import data_dir
-from backends.errors import redact
+from backends.errors import redact, redact_urls
+from backends.safe_text import storable
 from backends.store import schema, writers
 from backends.store.errors import (
     FRESH_HINT,
@@ -32,9 +33,9 @@ from backends.store.errors import (
     HistoryUnavailable,
     translate,
 )
+from backends.store.files import move_aside, private_db, private_dir
 
 DB_NAME = "history.db"
-SIDE_FILES = ("-wal", "-shm")
 # fmt: off
 MESSAGE_COLUMNS = frozenset((
     "role", "text", "thinking", "status", "backend", "backend_kind", "model",
@@ -50,9 +51,21 @@ def default_path() -> Path:
     return data_dir() / DB_NAME
 
 
-def clean(value: Any) -> Any:
-    """Return ``value`` with registered secrets redacted when it is a string."""
-    return redact(value) if isinstance(value, str) else value
+# Columns that name endpoints or carry error text: URL credentials are redacted there too.
+# (Message text is the model's and the user's: only registered secrets are redacted from it.)
+URL_COLUMNS = frozenset(("backend", "model", "error"))
+
+
+def clean(value: Any, column: str = "") -> Any:
+    """Return ``value`` ready to store: secrets redacted, lone surrogates made U+FFFD.
+
+    SQLite stores UTF-8; a reply holding a lone surrogate (a broken ``\\ud83d`` escape from a
+    server) would otherwise fail every write and lose the whole reply.
+    """
+    if not isinstance(value, str):
+        return value
+    value = storable(redact(value))
+    return redact_urls(value) if column in URL_COLUMNS else value
 
 
 class Store:
@@ -69,6 +82,7 @@ class Store:
         self.recovered = 0
         self.upgraded_from = schema.SCHEMA_VERSION
         self._writer: writers.WriterLock | None = None
+        self.read_only = ""  # "ro" / "immutable" when opened by ``readonly.open_for_reading``
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -83,10 +97,11 @@ class Store:
         """
         path = Path(path) if path is not None else default_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            private_db(path)
         except OSError as exc:
             raise HistoryUnavailable(
-                f"cannot create the folder for the chat history {path} ({exc.strerror})",
+                f"cannot create the chat history {path} or its folder ({exc.strerror})",
                 "check the permissions of the data dir or set PONDER_DATA_DIR",
                 path,
             ) from None
@@ -263,8 +278,8 @@ class Store:
                     (
                         compare[0],
                         compare[1],
-                        last.get("backend"),
-                        clean(last.get("model")),
+                        clean(last.get("backend"), "backend"),
+                        clean(last.get("model"), "model"),
                         last.get("budget_requested"),
                         ids[-1],
                     ),
@@ -294,7 +309,7 @@ class Store:
         """Update columns of one message (and its chat's ``updated_at`` when it ends)."""
         _check_columns(fields)
         now = time.time()
-        values = {key: clean(value) for key, value in fields.items()}
+        values = {key: clean(value, key) for key, value in fields.items()}
         values["updated_at"] = now
         assignments = ", ".join(f"{key} = :{key}" for key in values)
         with self.write() as conn:
@@ -324,10 +339,10 @@ class Store:
             "title = CASE WHEN title = '' AND ? IS NOT NULL THEN ? ELSE title END WHERE id = ?",
             (
                 now,
-                last.get("backend") if last else None,
-                clean(last.get("model")) if last else None,
-                first_user,
-                clean(title_from(first_user or "")),
+                clean(last.get("backend"), "backend") if last else None,
+                clean(last.get("model"), "model") if last else None,
+                clean(first_user),
+                title_from(clean(first_user or "")),
                 chat_id,
             ),
         )
@@ -343,7 +358,7 @@ def _insert(conn: sqlite3.Connection, chat_id: int, fields: Mapping[str, Any]) -
     _check_columns(fields)
     names = ["chat_id", *fields]
     placeholders = ", ".join("?" for _ in names)
-    values = [chat_id, *(clean(value) for value in fields.values())]
+    values = [chat_id, *(clean(value, key) for key, value in fields.items())]
     cursor = conn.execute(
         f"INSERT INTO messages ({', '.join(names)}) VALUES ({placeholders})", values
     )
@@ -351,34 +366,10 @@ def _insert(conn: sqlite3.Connection, chat_id: int, fields: Mapping[str, Any]) -
 
 
 def title_from(text: str, width: int = 60) -> str:
-    """Return a chat title from a prompt: its first non-empty line, cut to ``width``."""
+    """Return a chat title from a prompt: its first non-empty line, cut to ``width``.
+
+    Secrets are redacted before the cut, so no fragment of one survives in the title.
+    """
+    text = redact(text)
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
-
-
-def move_aside(path: Path, reason: str = "corrupt") -> Path:
-    """Rename ``path`` (and its ``-wal``/``-shm``) to ``<name>.<reason>-<timestamp>``.
-
-    Returns the new path of the database file. Raises ``HistoryUnavailable`` when the rename
-    fails; nothing is deleted.
-    """
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.{reason}-{stamp}")
-    counter = 1
-    while aside.exists():
-        counter += 1
-        aside = path.with_name(f"{path.name}.{reason}-{stamp}-{counter}")
-    try:
-        if path.exists():
-            path.rename(aside)
-        for suffix in SIDE_FILES:
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                side.rename(aside.with_name(aside.name + suffix))
-    except OSError as exc:
-        raise HistoryUnavailable(
-            f"cannot move the chat history {path} aside ({exc.strerror})",
-            "check the folder's permissions, or move the file yourself",
-            path,
-        ) from None
-    return aside

@@ -35,6 +35,12 @@ from backends.store.db import Store
 from backends.store.errors import HistoryError
 
 FLUSH_INTERVAL_S = 0.25
+# At high rates time alone does not bound the loss (600 KB/s is 150 KB per interval, and each
+# write takes longer as the reply grows): a flush starts as soon as this many characters are
+# unsaved, and ``feed`` waits for the writer once twice as many are (``MAX_BACKLOG_WAIT_S`` at
+# most, so a stuck disk never stops the stream).
+MAX_UNSAVED_CHARS = 64 * 1024
+MAX_BACKLOG_WAIT_S = 2.0
 FINAL_ATTEMPTS = 3
 STATUS_FOR_STOP = {
     StopReason.STOP: "complete",
@@ -86,6 +92,10 @@ class MessageRecorder:
         self._thinking: list[str] = []
         self._text: list[str] = []
         self._dirty = False
+        self._changed: set[str] = set()  # fields fed since the last snapshot
+        self._received = 0  # characters fed
+        self._snapped = 0  # characters in the last snapshot taken for a write
+        self._committed = 0  # characters in the last committed write
         self._final: dict[str, Any] | None = None
         self._thread: threading.Thread | None = None
 
@@ -152,9 +162,23 @@ class MessageRecorder:
                 parts = self._thinking if isinstance(event, ReasoningDelta) else self._text
                 parts.append(event.text)
                 self._dirty = True
+                self._changed.add("thinking" if parts is self._thinking else "text")
+                self._received += len(event.text)
                 self._cond.notify_all()
+                if self._received - self._committed > 2 * MAX_UNSAVED_CHARS:
+                    self._cond.wait_for(self._caught_up, MAX_BACKLOG_WAIT_S)
         elif isinstance(event, Finished):
             self._end(self._final_fields(event))
+
+    @property
+    def unsaved_chars(self) -> int:
+        """Characters received that no committed write holds yet (the most a crash loses)."""
+        with self._cond:
+            return self._received - self._committed
+
+    def _caught_up(self) -> bool:
+        backlog = self._received - self._committed
+        return backlog <= MAX_UNSAVED_CHARS or self.error is not None or self._final is not None
 
     def cancel(self) -> None:
         """The user stopped the reply: write it as ``cancelled`` now (no-op once ended)."""
@@ -272,29 +296,40 @@ class MessageRecorder:
                 while not self._dirty and self._final is None:
                     self._cond.wait()
                 deadline = last_flush + self.interval_s
-                while self._final is None and (wait := deadline - time.monotonic()) > 0:
+                while (
+                    self._final is None
+                    and self._received - self._snapped < MAX_UNSAVED_CHARS
+                    and (wait := deadline - time.monotonic()) > 0
+                ):
                     self._cond.wait(wait)
                 final = self._final
                 fields = self._snapshot()
                 self._dirty = False
                 last_flush = time.monotonic()
+                snapped = self._snapped = self._received
             if final is None:
-                self._write(fields, last_flush)
+                self._write(fields, last_flush, snapped)
                 continue
             for _ in range(FINAL_ATTEMPTS):
-                if self._write({**fields, **final}, last_flush):
+                if self._write({**fields, **final}, last_flush, snapped):
                     break
             return  # the reply has ended, saved or not (``error`` says which)
 
     def _snapshot(self) -> dict[str, Any]:
-        """The text and thinking so far (parts are joined once, not on every flush)."""
+        """The text and/or thinking that changed since the last snapshot (joined once).
+
+        Only what changed is rewritten: while the answer streams, the thinking (often the
+        larger part) is not written again on every flush.
+        """
         if len(self._text) > 1:
             self._text[:] = ["".join(self._text)]
         if len(self._thinking) > 1:
             self._thinking[:] = ["".join(self._thinking)]
-        return {"text": "".join(self._text), "thinking": "".join(self._thinking)}
+        fields = {"text": "".join(self._text), "thinking": "".join(self._thinking)}
+        changed, self._changed = self._changed, set()
+        return {name: value for name, value in fields.items() if name in changed}
 
-    def _write(self, fields: dict[str, Any], taken_at: float) -> bool:
+    def _write(self, fields: dict[str, Any], taken_at: float, chars: int = 0) -> bool:
         assert self.message_id is not None
         started = time.perf_counter()
         try:
@@ -306,12 +341,14 @@ class MessageRecorder:
                 else HistoryError(f"the reply could not be saved ({type(exc).__name__}: {exc})")
             )
             with self._cond:
-                self._dirty = True  # try again at the next flush
+                self._dirty = True  # try again at the next flush, with every field
+                self._changed.update(("text", "thinking"))
             return False
         finally:
             self.flush_seconds.append(time.perf_counter() - started)
         with self._cond:
             self.flush_times.append(taken_at)
+            self._committed = max(self._committed, chars)
             self._cond.notify_all()
         return True
 
@@ -319,3 +356,8 @@ class MessageRecorder:
         """Wait until ``count`` writes were committed; return whether they were in time."""
         with self._cond:
             return self._cond.wait_for(lambda: len(self.flush_times) >= count, timeout_s)
+
+    def wait_saved(self, chars: int, timeout_s: float) -> bool:
+        """Wait until a committed write holds ``chars`` characters; return whether it did."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._committed >= chars, timeout_s)

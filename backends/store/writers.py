@@ -64,7 +64,7 @@ class WriterLock:
         token = f"{os.getpid()}-{secrets.token_hex(6)}"
         path = _lock_path(db_path, token)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle = path.open("wb")
         except OSError:
             return cls(token, path, None)

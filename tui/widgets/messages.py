@@ -40,7 +40,7 @@ class AssistantMessage(Vertical):
 
     def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
         super().__init__(classes="assistant-message -streaming")
-        self._header = Static(Content(header), classes="reply-header")
+        self._header = Static(Content(printable(header)), classes="reply-header")
         self.thinking = ThinkingPane(summary=summary_thinking)
         self.thinking.display = False
         self.answer = Markdown(open_links=False, classes="answer")
@@ -117,10 +117,15 @@ class AssistantMessage(Vertical):
 
     def set_header(self, text: str) -> None:
         """Who answered: ``backend · model · budget``."""
-        self._header.update(Content(text))
+        self._header.update(Content(printable(text)))
 
     def show_note(self, text: str) -> None:
-        """A status line under the answer (loading model, budget change, stop reason)."""
+        """A status line under the answer (loading model, budget change, stop reason).
+
+        The text may hold a server's error message (a retry note): it is made printable, so it
+        can never write to the terminal, not even when the note is repainted later.
+        """
+        text = printable(text)
         self.note_text = text
         self.note.update(Content(text))
         self.note.display = bool(text)

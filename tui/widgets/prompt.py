@@ -8,6 +8,11 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.safe_text import printable
+from tui.widgets import paste_guard
+
+paste_guard.install()  # before the app starts: the driver builds its parser when it starts
+
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
 PLACEHOLDER = "Ask something — Enter sends · shift+enter or ctrl+j: new line · F1: keys"
 
@@ -55,3 +60,13 @@ class PromptInput(TextArea):
             self.replace("\n", start, end, maintain_selection_offset=False)
             return
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Insert pasted text with control characters visible (ESC as ␛), line breaks kept."""
+        event.prevent_default()  # TextArea's own handler would insert the raw text
+        if self.read_only:
+            return
+        text = printable(event.text.replace("\r\n", "\n").replace("\r", "\n"))
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+            self.focus()
