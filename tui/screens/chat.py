@@ -7,7 +7,8 @@ from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Markdown
+from textual.content import Content
+from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.base import Backend
@@ -22,10 +23,18 @@ from tui.screens.backend_picker import BackendPicker
 from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
+from tui.screens.edit_resend import (
+    EditState,
+    edit_title,
+    fork,
+    previous_exchange,
+    widgets_from,
+)
 from tui.screens.help import HelpScreen
 from tui.screens.reply import ReplyJob
 from tui.screens.services import BackendSlot, ChatServices
 from tui.screens.stored_chat import jump_to, load_chat, show_chat
+from tui.screens.system_prompt import SystemPromptScreen, system_line
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
@@ -44,7 +53,7 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.services = services
         self.history = history or ChatHistory(None)
         settings = services.settings
-        self.conversation = Conversation()
+        self.conversation = self._fresh_conversation()
         self.totals = SessionTotals()
         self.steps = steps_from_settings(settings.budget_steps)
         default = settings.default_budget
@@ -53,11 +62,16 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.job: ReplyJob | None = None
         self.worker: Worker[None] | None = None
         self.expand_thinking = False
+        self.editing: EditState | None = None
         self._retired: list[Backend] = []
 
     # ---- layout ----------------------------------------------------------------------------
 
+    def _fresh_conversation(self) -> Conversation:
+        return Conversation(system=self.services.settings.system_prompt or None)
+
     def compose(self) -> ComposeResult:
+        yield Static("", id="system-line")
         yield MessageList(id="messages")
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
         yield PromptInput(id="prompt")
@@ -69,8 +83,24 @@ class ChatScreen(BudgetKeysScreen[None]):
         self._show_backend_state()
         self.query_one(StatusBar).show_budget(step_label(self.budget_value))
         self.query_one(BudgetSlider).set_precision(None)
+        self._show_system()
+        self._show_keys()
         # After the first frame: the prompt is usable while the backend is built and warmed.
         self.call_after_refresh(self._start_backend, self.slot)
+
+    def _show_keys(self) -> None:
+        """The welcome line and the prompt's placeholder name the keys bound now."""
+        k = self._key
+        self.query_one(MessageList).set_welcome(
+            f"Ask anything.  Enter sends · ctrl+j new line · {k('budget_up')}/{k('budget_down')} "
+            f"thinking budget · {k('system_prompt')} system prompt · {k('help')} keys · "
+            "ctrl+p commands"
+        )
+        self.query_one(
+            PromptInput
+        ).placeholder = (
+            f"Ask something — Enter sends · ctrl+j or alt+enter: new line · {k('help')}: keys"
+        )
 
     def _start_backend(self, slot: BackendSlot) -> None:
         self.run_worker(self._prepare(slot), group="backend", exit_on_error=False)
@@ -125,10 +155,13 @@ class ChatScreen(BudgetKeysScreen[None]):
     @on(PromptInput.Submitted)
     async def _send(self, event: PromptInput.Submitted) -> None:
         if self.generating:
+            event.prompt_input.give_back(event.text)
             self.app.bell()
             self.notify(f"A reply is streaming: {self._key('cancel')} cancels it.", markup=False)
             return
-        event.prompt_input.clear()
+        if self.editing is not None:
+            await self._resend(self.editing.exchange, event.text)
+            return
         exchange = self.conversation.add(event.text)
         await self._reply_to(exchange, UserMessage(event.text))
 
@@ -263,7 +296,62 @@ class ChatScreen(BudgetKeysScreen[None]):
             view.thinking.collapsed = not self.expand_thinking
 
     async def action_cancel(self) -> None:
+        if self.editing is not None and not self.generating:
+            self._stop_editing(restore=True)
+            return
         await self._stop_generation()
+
+    # ---- edit and resend ----------------------------------------------------------------------
+
+    def action_edit_last(self) -> None:
+        if self.generating:
+            self.notify(f"A reply is streaming: {self._key('cancel')} cancels it.", markup=False)
+            return
+        current = self.editing.exchange if self.editing else None
+        target = previous_exchange(self.conversation, current)
+        if target is None:
+            self.notify("No sent message to edit yet.", markup=False)
+            return
+        prompt = self.query_one(PromptInput)
+        if self.editing is None:
+            self.editing = EditState(target, prompt.text)
+        self.editing.exchange = target
+        prompt.text = target.prompt
+        prompt.move_cursor(prompt.document.end)
+        prompt.border_title = (
+            f"{edit_title(self.conversation, target)} · Enter resends (the old branch is kept) · "
+            f"{self._key('cancel')} keeps the chat as it is"
+        )
+        prompt.focus()
+
+    def _stop_editing(self, *, restore: bool) -> None:
+        prompt = self.query_one(PromptInput)
+        prompt.border_title = None
+        if restore and self.editing is not None:
+            prompt.text = self.editing.draft
+            prompt.move_cursor(prompt.document.end)
+        self.editing = None
+
+    async def _resend(self, exchange: Exchange, text: str) -> None:
+        """Fork the chat before ``exchange`` and send ``text`` in its place."""
+        self._stop_editing(restore=False)
+        if exchange not in self.conversation.exchanges:
+            return
+        index = self.conversation.exchanges.index(exchange)
+        old_chat = self.history.chat_id
+        for widget in widgets_from(self.query_one(MessageList), index):
+            await widget.remove()
+        self.conversation = fork(self.conversation, exchange)
+        self.history.new_chat()  # the next reply stores the new branch as a chat of its own
+        self.job = None
+        if old_chat is not None:
+            self.notify(
+                f"Resent. The earlier version stays in the history as chat {old_chat} "
+                f"({self._key('chat_list')}).",
+                markup=False,
+            )
+        new = self.conversation.add(text)
+        await self._reply_to(new, UserMessage(text))
 
     async def action_retry(self) -> None:
         exchange = self.conversation.last_exchange
@@ -273,7 +361,9 @@ class ChatScreen(BudgetKeysScreen[None]):
 
     async def action_new_chat(self) -> None:
         await self._stop_generation()
-        self.conversation = Conversation()
+        self._stop_editing(restore=False)
+        self.conversation = self._fresh_conversation()
+        self._show_system()
         self.history.new_chat()
         self.job = None
         await self.query_one(MessageList).clear()
@@ -337,13 +427,17 @@ class ChatScreen(BudgetKeysScreen[None]):
         if choice is None or self.history.store is None:
             return
         await self._stop_generation()
+        self._stop_editing(restore=False)
         try:
             stored = await asyncio.to_thread(load_chat, self.history.store, choice.chat_id)
         except PonderError as exc:
             self.notify(f"Could not open the chat: {exc}", severity="error", markup=False)
             return
         self.conversation, self.job = stored.conversation, None
-        self.history.resume(stored.chat_id, len(stored.conversation.exchanges))
+        self.history.resume(
+            stored.chat_id, len(stored.conversation.exchanges), stored.conversation.system
+        )
+        self._show_system()
         messages = self.query_one(MessageList)
         views = await show_chat(messages, stored, expand=self.expand_thinking)
         self.query_one(BudgetSlider).set_spent(None, "")
@@ -356,6 +450,54 @@ class ChatScreen(BudgetKeysScreen[None]):
         from tui.screens.compare import open_compare  # imported late: not needed to chat
 
         await open_compare(self)
+
+    # ---- scrolling while the prompt has focus -------------------------------------------------
+
+    def action_scroll_chat(self, where: str) -> None:
+        messages = self.query_one(MessageList)
+        # Scrolling up stops following new text; back at the bottom it follows again.
+        if where == "page_up":
+            messages.release_anchor()
+            messages.scroll_page_up(animate=False)
+        elif where == "page_down":
+            messages.scroll_page_down(animate=False)
+        elif where == "home":
+            messages.release_anchor()
+            messages.scroll_home(animate=False)
+        else:
+            messages.anchor()
+
+    def action_scroll_if_empty(self, where: str) -> None:
+        prompt = self.query_one(PromptInput)
+        if prompt.has_focus and prompt.text:
+            if where == "home":
+                prompt.action_cursor_line_start()
+            else:
+                prompt.action_cursor_line_end()
+            return
+        self.action_scroll_chat(where)
+
+    # ---- system prompt ------------------------------------------------------------------------
+
+    def _show_system(self) -> None:
+        line = self.query_one("#system-line", Static)
+        text = system_line(self.conversation.system, max(self.size.width - 2, 20))
+        if text:
+            text += f"  ({self._key('system_prompt')} changes it)"
+        line.update(Content(text))
+        line.display = bool(text)
+
+    def action_system_prompt(self) -> None:
+        self.app.push_screen(SystemPromptScreen(self.conversation.system), self._system_chosen)
+
+    def _system_chosen(self, text: str | None) -> None:
+        if text is None:
+            return
+        self.conversation.system = text or None
+        self._show_system()
+        said = "set" if text else "cleared"
+        self.notify(f"System prompt {said} for this chat (sent with the next message).",
+                    markup=False)  # fmt: skip
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.services.keymap))

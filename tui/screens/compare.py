@@ -139,10 +139,10 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     @on(PromptInput.Submitted)
     def _send(self, event: PromptInput.Submitted) -> None:
         if self.busy:
+            event.prompt_input.give_back(event.text)
             self.app.bell()
             self.notify("A round is running: escape stops it.", markup=False)
             return
-        event.prompt_input.clear()
         self._stop_soon = False
         self.worker = self._run_round(event.text)
 

@@ -173,10 +173,20 @@ class MessageList(VerticalScroll):
     """The scrolling list of messages; follows new text until the user scrolls up.
 
     Uses Textual's anchor: scrolling up releases it, scrolling back to the bottom restores it.
+    ``welcome`` is the line an empty chat shows (the screen sets it from the bound keys).
     """
 
+    welcome = WELCOME
+
     def compose(self) -> ComposeResult:
-        yield Static(WELCOME, classes="welcome")
+        yield Static(Content(self.welcome), classes="welcome")
+
+    def set_welcome(self, text: str) -> None:
+        """Use ``text`` as the welcome line (now, and after every ``clear``)."""
+        self.welcome = text
+        for welcome in self.query(".welcome"):
+            if isinstance(welcome, Static):
+                welcome.update(Content(text))
 
     def on_mount(self) -> None:
         self.anchor()
@@ -191,5 +201,5 @@ class MessageList(VerticalScroll):
     async def clear(self) -> None:
         """Remove every message (new chat) and show the welcome text again."""
         await self.remove_children()
-        await self.mount(Static(WELCOME, classes="welcome"))
+        await self.mount(Static(Content(self.welcome), classes="welcome"))
         self.anchor()

@@ -8,15 +8,20 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.alt_enter import install as install_alt_enter
+
+install_alt_enter()  # alt+enter arrives as ESC CR; without this Textual reports a plain Enter
+
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
-PLACEHOLDER = "Ask something — Enter sends · shift+enter or ctrl+j: new line · F1: keys"
+PLACEHOLDER = "Ask something — Enter sends · ctrl+j or alt+enter: new line · F1: keys"
 
 
 class PromptInput(TextArea):
     """A TextArea whose Enter posts ``Submitted`` instead of inserting a newline.
 
-    The text is left in place: the screen clears it once it accepts the message (a message sent
-    while a reply streams is refused and must not be lost).
+    The prompt is cleared at once, before ``Submitted`` is posted, so a key typed right after
+    Enter lands in the empty prompt and is never wiped by a late clear. A screen that refuses
+    the message (a reply is streaming) puts the text back with ``give_back``.
     """
 
     @dataclass
@@ -41,12 +46,19 @@ class PromptInput(TextArea):
             placeholder=PLACEHOLDER,
         )
 
+    def give_back(self, text: str) -> None:
+        """Put a refused message back in front of anything typed since it was sent."""
+        self.text = text + self.text
+        self.move_cursor(self.document.end)
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            if self.text.strip():
-                self.post_message(self.Submitted(self, self.text))
+            text = self.text
+            if text.strip():
+                self.clear()
+                self.post_message(self.Submitted(self, text))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
