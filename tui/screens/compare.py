@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer
+from textual.content import Content
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.base import Message
@@ -32,6 +33,7 @@ from tui.screens.compare_chat import BackendPool, Promotion, promote_into_chat
 from tui.screens.compare_keys import compare_bindings
 from tui.screens.conversation import Exchange
 from tui.screens.services import ChatServices
+from tui.screens.system_prompt import system_line
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.compare_column import CompareColumn
 from tui.widgets.compare_picker import ColumnChoice, ColumnPicker, backend_names
@@ -76,6 +78,9 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
     CompareScreen #compare-columns { height: 1fr; }
+    CompareScreen #compare-system {
+        height: 1; padding: 0 1; color: $meter-fg; text-style: italic; background: $status-bg;
+    }
     CompareScreen .compare-column {
         width: 1fr; height: 1fr; border: round $meter-fg; border-title-color: $status-fg;
         border-title-style: bold; padding: 0 0 0 1;
@@ -114,6 +119,10 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self._promoted: Promotion | None = None
 
     def compose(self) -> ComposeResult:
+        system = next((m.text for m in self.base if m.role == "system"), "")
+        if system:
+            line = system_line(system, 200) + "  (sent to every column)"
+            yield Static(Content(line), id="compare-system")
         with Horizontal(id="compare-columns"):
             yield from self.views
         yield CompareSummary(id="compare-summary")
