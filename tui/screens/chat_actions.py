@@ -7,10 +7,14 @@ small; it relies on the chat screen's state (``conversation``, ``history``, ``se
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.widgets import Static
 
 from tui.bindings import key_for
+from tui.clipboard import copy_with_tool
 from tui.history_glue import ChatHistory
 from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.conversation import Conversation, Exchange, last_code_block
@@ -147,20 +151,25 @@ class ChatActions(BudgetKeysScreen[None]):
         self.notify(f"System prompt {said} for this chat (sent with the next message).",
                     markup=False)  # fmt: skip
 
-    def action_copy_answer(self) -> None:
+    async def action_copy_answer(self) -> None:
         text = self.conversation.last_answer()
         if text is None:
             self.notify("No answer to copy yet.", markup=False)
             return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the last answer ({len(text)} characters).", markup=False)
+        await self._copy(text, f"The last answer ({len(text)} characters)")
 
-    def action_copy_code(self) -> None:
+    async def action_copy_code(self) -> None:
         text = self.conversation.last_answer()
         code = last_code_block(text) if text else None
         if code is None:
             self.notify("The last answer has no code block.", markup=False)
             return
-        self.app.copy_to_clipboard(code)
         lines = code.count("\n") + (0 if code.endswith("\n") else 1)
-        self.notify(f"Copied the last code block ({lines} lines).", markup=False)
+        await self._copy(code, f"The last code block ({lines} lines)")
+
+    async def _copy(self, text: str, what: str) -> None:
+        """Copy by OSC 52 and a system tool where there is one; say which worked."""
+        self.app.copy_to_clipboard(text)
+        copied = await asyncio.to_thread(copy_with_tool, text)
+        severity: SeverityLevel = "information" if copied.ok or not copied.tool else "warning"
+        self.notify(f"{what}: {copied.how}.", severity=severity, markup=False)
