@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from contextlib import suppress
 
 from textual import on, work
@@ -194,6 +195,13 @@ class ChatScreen(ChatActions):
         ticker = self.set_interval(self.services.tick_s, lambda: self._tick(job))
         try:
             reading = await job.run()
+        except asyncio.CancelledError:
+            # A cancelled reply still spent its tokens (and money): count them, but keep its
+            # cut-short timing out of the latency percentiles.
+            if job.meter is not None and self.is_mounted:
+                partial = dataclasses.replace(job.meter.reading(), total_s=None, ttft_s=None)
+                self._account(job, partial)
+            raise
         finally:
             ticker.stop()
             await self._close_retired()

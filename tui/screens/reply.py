@@ -26,6 +26,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
+from backends.tokens import estimate_tokens
 from tui.screens.conversation import (
     CANCELLED,
     COMPLETE,
@@ -154,6 +155,11 @@ class ReplyJob:
             conversation_id=self.conversation.id,
         )
         assert self.meter is not None
+        # A local count of the prompt: a reply cut short before the provider reports usage
+        # (cancelled) can still be priced, marked as an estimate, as ask and compare do.
+        self.meter.input_estimate = await asyncio.to_thread(
+            lambda: sum(estimate_tokens(m.text) for m in request.messages)
+        )
         self.meter.start()
         finished: Finished | None = None
         stream = backend.stream(request)
