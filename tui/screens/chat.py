@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 from contextlib import suppress
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
@@ -36,6 +36,7 @@ from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
 
 THINK_MORE = 256  # tokens added per "think longer"
+NARROW = 100  # columns below which the chat uses its compact layout
 
 
 class ChatScreen(ChatActions):
@@ -82,6 +83,15 @@ class ChatScreen(ChatActions):
         self._show_keys()
         # After the first frame: the prompt is usable while the backend is built and warmed.
         self.call_after_refresh(self._start_backend, self.slot)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Small terminals (80x24): a tighter slider, footer and status bar (ponder.tcss).
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow  # ctrl+p is on the welcome line and in F1
+        self._show_system()
 
     def _show_keys(self) -> None:
         """The welcome line and the prompt's placeholder name the keys bound now."""
