@@ -14,9 +14,9 @@ from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import HorizontalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from tui.screens.chat import ChatScreen
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
+MIN_COLUMN_WIDTH = 26  # below this, columns scroll sideways at 38 columns each
 
 
 def other_budget(steps: list[int | None], value: int | None) -> int | None:
@@ -92,7 +93,11 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     CompareScreen .compare-carried { color: $meter-fg; text-style: italic; }
     CompareScreen #compare-summary {
         height: auto; max-height: 9; padding: 0 1; color: $status-fg; background: $status-bg;
+        overflow-y: auto; scrollbar-size-vertical: 1;
     }
+    CompareScreen.-narrow #compare-summary { max-height: 5; }
+    CompareScreen #compare-columns { scrollbar-size-horizontal: 1; }
+    CompareScreen #compare-columns.-scroll .compare-column { width: 38; }
     """
 
     def __init__(
@@ -123,7 +128,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         if system:
             line = system_line(system, 200) + "  (sent to every column)"
             yield Static(Content(line), id="compare-system")
-        with Horizontal(id="compare-columns"):
+        with HorizontalScroll(id="compare-columns"):
             yield from self.views
         yield CompareSummary(id="compare-summary")
         yield BudgetSlider(self.steps, self.views[0].column.budget.limit, id="budget")
@@ -131,7 +136,9 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(PromptInput).focus()
+        prompt = self.query_one(PromptInput)
+        prompt.placeholder = "One prompt for every column — Enter sends · ctrl+j: new line"
+        prompt.focus()
         self._show_focus()
 
     @property
@@ -239,10 +246,31 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
 
     # ---- the focused column and its budget ----------------------------------------------------
 
+    def on_resize(self, event: events.Resize) -> None:
+        # 80x24: a shorter (scrollable) summary and a compact footer; columns keep a minimum
+        # width and scroll sideways (the focused one is scrolled into view).
+        narrow = event.size.width < 100
+        self.set_class(narrow, "-narrow")
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int | None = None) -> None:
+        """Columns narrower than ``MIN_COLUMN_WIDTH`` would be unreadable: give them a fixed
+        width and let the row scroll sideways instead."""
+        width = width or self.size.width
+        if width:
+            scroll = width // max(len(self.views), 1) < MIN_COLUMN_WIDTH
+            self.query_one("#compare-columns").set_class(scroll, "-scroll")
+
     def _show_focus(self) -> None:
         for index, view in enumerate(self.views):
             view.set_class(index == self.focus_index, "-focused")
         view = self.focused_view
+        if view.is_mounted:  # after the next layout: a column just added has no place yet
+            columns = self.query_one("#compare-columns")
+            self.call_after_refresh(columns.scroll_to_widget, view, animate=False)
         slider = self.query_one(BudgetSlider)
         slider.set_value(view.column.budget.limit)
         slider.set_precision(view.capabilities)
@@ -321,6 +349,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.views.append(view)
         await self.query_one("#compare-columns").mount(view)
         self.focus_index = len(self.views) - 1
+        self._fit_columns()
         self._show_focus()
 
     async def action_remove_column(self) -> None:
@@ -333,6 +362,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         view = self.views.pop(self.focus_index)
         await view.remove()
         self.focus_index = min(self.focus_index, len(self.views) - 1)
+        self._fit_columns()
         self._show_focus()
 
     async def action_move_column(self, step: int) -> None:
