@@ -6,11 +6,12 @@ import asyncio
 import dataclasses
 from contextlib import suppress
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from backends.answer_room import BudgetFit
 from backends.base import Backend
 from backends.budget import Budget
 from backends.errors import PonderError
@@ -20,13 +21,13 @@ from tui.bindings import chat_bindings
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
 from tui.screens.backend_picker import BackendPicker
+from tui.screens.budget_room import fit_for
 from tui.screens.chat_actions import ChatActions
 from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord
 from tui.screens.edit_resend import (
     EditState,
 )
-from tui.screens.help import HelpScreen
 from tui.screens.reply import ReplyJob
 from tui.screens.services import BackendSlot, ChatServices
 from tui.screens.stored_chat import jump_to, load_chat, show_chat
@@ -36,7 +37,6 @@ from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
 
 THINK_MORE = 256  # tokens added per "think longer"
-NARROW = 100  # columns below which the chat uses its compact layout
 
 
 class ChatScreen(ChatActions):
@@ -59,6 +59,7 @@ class ChatScreen(ChatActions):
         self.worker: Worker[None] | None = None
         self.expand_thinking = False
         self.editing: EditState | None = None
+        self._budget_touched = False  # a budget the user chose is never replaced by a default
         self._retired: list[Backend] = []
 
     # ---- layout ----------------------------------------------------------------------------
@@ -84,29 +85,6 @@ class ChatScreen(ChatActions):
         # After the first frame: the prompt is usable while the backend is built and warmed.
         self.call_after_refresh(self._start_backend, self.slot)
 
-    def on_resize(self, event: events.Resize) -> None:
-        # Small terminals (80x24): a tighter slider, footer and status bar (ponder.tcss).
-        narrow = event.size.width < NARROW
-        self.set_class(narrow, "-narrow")
-        footer = self.query_one(Footer)
-        footer.compact = narrow
-        footer.show_command_palette = not narrow  # ctrl+p is on the welcome line and in F1
-        self._show_system()
-
-    def _show_keys(self) -> None:
-        """The welcome line and the prompt's placeholder name the keys bound now."""
-        k = self._key
-        self.query_one(MessageList).set_welcome(
-            f"Ask anything.  Enter sends · ctrl+j new line · {k('budget_up')}/{k('budget_down')} "
-            f"thinking budget · {k('system_prompt')} system prompt · {k('help')} keys · "
-            "ctrl+p commands"
-        )
-        self.query_one(
-            PromptInput
-        ).placeholder = (
-            f"Ask something — Enter sends · ctrl+j or alt+enter: new line · {k('help')}: keys"
-        )
-
     def _start_backend(self, slot: BackendSlot) -> None:
         self.run_worker(self._prepare(slot), group="backend", exit_on_error=False)
 
@@ -119,6 +97,7 @@ class ChatScreen(ChatActions):
         if backend is None:
             return
         self.query_one(BudgetSlider).set_precision(backend.capabilities)
+        self._start_budget(backend)
         with suppress(Exception):  # the meters' tokenizer: load it now, not on the first token
             await asyncio.to_thread(estimate_tokens, "warm up")
         await self._load_model(slot, backend)
@@ -171,7 +150,8 @@ class ChatScreen(ChatActions):
         await self._reply_to(exchange, UserMessage(event.text))
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
-        record = ReplyRecord(self.slot.name, "", step_label(self.budget_value))
+        fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
+        record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
         exchange.replies.append(record)
         caps = self.slot.backend.capabilities if self.slot.backend else None
         view = AssistantMessage(
@@ -180,7 +160,7 @@ class ChatScreen(ChatActions):
         )
         view.keep_thinking_open = self.expand_thinking
         await self.query_one(MessageList).add_exchange(*before, view)
-        budget = Budget(self.budget_value)
+        budget = Budget(fit.budget)
         self.job = ReplyJob(
             conversation=self.conversation,
             exchange=exchange,
@@ -251,15 +231,31 @@ class ChatScreen(ChatActions):
 
     # ---- budget -----------------------------------------------------------------------------
 
-    def _set_budget(self, value: int | None) -> None:
+    def _fit(self, value: int | None) -> BudgetFit:
+        """``value`` clamped so the answer keeps room (output cap, free context)."""
+        messages = self.conversation.messages_for(Exchange(""))
+        return fit_for(self.services.settings, self.slot.backend, messages, value)
+
+    def _set_budget(self, value: int | None, *, by_user: bool = True) -> None:
+        self._budget_touched = self._budget_touched or by_user
         self.budget_value = value
-        self.query_one(BudgetSlider).set_value(value)
-        label = step_label(value)
+        fit = self._fit(value)
+        slider = self.query_one(BudgetSlider)
+        slider.set_value(value)
+        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        if fit.clamped and by_user:
+            self.notify(fit.note, markup=False)
+        label = step_label(fit.budget)
         self.query_one(StatusBar).show_budget(label)
         job = self.job if self.generating else None
         if job is None:
             return
-        job.budget.set_limit(value)
+        job.budget.set_limit(fit.budget)
+        # The header and "spent X of Y" name the new budget at once, not at the next tick.
+        job.record.budget = label
+        job.view.set_header(job.header())
+        if job.meter is not None:
+            self._show_spent(job, job.meter.reading())
         job.view.show_note(f"budget → {label}: {self._when(job)}")
 
     def _when(self, job: ReplyJob) -> str:
@@ -389,16 +385,6 @@ class ChatScreen(ChatActions):
         from tui.screens.compare import open_compare  # imported late: not needed to chat
 
         await open_compare(self)
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.services.keymap))
-
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
-        # Links in model output are data: copy, never open or run them.
-        event.stop()
-        self.app.copy_to_clipboard(event.href)
-        self.notify(f"Link copied (not opened): {printable(event.href)}", markup=False)
 
     async def on_unmount(self) -> None:
         await self._stop_generation()

@@ -8,15 +8,21 @@ small; it relies on the chat screen's state (``conversation``, ``history``, ``se
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
+from textual import events, on
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.widgets import Static
+from textual.widgets import Footer, Markdown, Static
 
+from backends.answer_room import BudgetFit
+from backends.base import Backend
 from tui.bindings import key_for
 from tui.clipboard import copy_with_tool
 from tui.history_glue import ChatHistory
+from tui.safe_text import printable
 from tui.screens.budget_keys import BudgetKeysScreen
+from tui.screens.budget_room import start_budget
 from tui.screens.conversation import Conversation, Exchange, last_code_block
 from tui.screens.edit_resend import (
     EditState,
@@ -25,11 +31,15 @@ from tui.screens.edit_resend import (
     previous_exchange,
     widgets_from,
 )
+from tui.screens.help import HelpScreen
 from tui.screens.reply import ReplyJob
 from tui.screens.services import ChatServices
 from tui.screens.system_prompt import SystemPromptScreen, system_line
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.messages import MessageList, UserMessage
 from tui.widgets.prompt import PromptInput
+
+NARROW = 100  # columns below which the chat uses its compact layout
 
 
 class ChatActions(BudgetKeysScreen[None]):
@@ -40,12 +50,21 @@ class ChatActions(BudgetKeysScreen[None]):
     conversation: Conversation
     editing: EditState | None
     job: ReplyJob | None
+    steps: Sequence[int | None]
+    budget_value: int | None
+    _budget_touched: bool
 
     @property
     def generating(self) -> bool:
         raise NotImplementedError
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
+        raise NotImplementedError
+
+    def _fit(self, value: int | None) -> BudgetFit:
+        raise NotImplementedError
+
+    def _set_budget(self, value: int | None, *, by_user: bool = True) -> None:
         raise NotImplementedError
 
     def _key(self, binding_id: str) -> str:
@@ -173,3 +192,62 @@ class ChatActions(BudgetKeysScreen[None]):
         copied = await asyncio.to_thread(copy_with_tool, text)
         severity: SeverityLevel = "information" if copied.ok or not copied.tool else "warning"
         self.notify(f"{what}: {copied.how}.", severity=severity, markup=False)
+
+    # ---- layout for the terminal size, keys shown --------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Small terminals (80x24): a tighter slider, footer and status bar (ponder.tcss).
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow  # ctrl+p is on the welcome line and in F1
+        self._show_system()
+
+    def _show_keys(self) -> None:
+        """The welcome line and the prompt's placeholder name the keys bound now."""
+        k = self._key
+        self.query_one(MessageList).set_welcome(
+            f"Ask anything.  Enter sends · ctrl+j new line · {k('budget_up')}/{k('budget_down')} "
+            f"thinking budget · {k('system_prompt')} system prompt · {k('help')} keys · "
+            "ctrl+p commands"
+        )
+        self.query_one(
+            PromptInput
+        ).placeholder = (
+            f"Ask something — Enter sends · ctrl+j or alt+enter: new line · {k('help')}: keys"
+        )
+
+    # ---- budget defaults ---------------------------------------------------------------------
+
+    def action_budget_max(self) -> None:
+        """The largest budget that still leaves room for an answer (a step, or less)."""
+        largest_step = self.query_one(BudgetSlider).largest()
+        room = self._fit(None).largest
+        if room is not None and (largest_step is None or room < largest_step):
+            self._set_budget(room)
+        else:
+            self._set_budget(largest_step)
+
+    def _start_budget(self, backend: Backend) -> None:
+        """Apply the capability default (prompted: off with a hint; native: thinking on)."""
+        if self._budget_touched:
+            return
+        value, hint = start_budget(self.services.settings, backend, self.steps, self.budget_value)
+        if value != self.budget_value:
+            self._set_budget(value, by_user=False)
+        if hint:
+            self.query_one(BudgetSlider).set_note(f"prompted · {self._key('budget_up')} turns on")
+            self.notify(f"{hint}; {self._key('budget_up')} turns it on.", markup=False)
+
+    # ---- help, links -------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.services.keymap))
+
+    @on(Markdown.LinkClicked)
+    def _link(self, event: Markdown.LinkClicked) -> None:
+        # Links in model output are data: copy, never open or run them.
+        event.stop()
+        self.app.copy_to_clipboard(event.href)
+        self.notify(f"Link copied (not opened): {printable(event.href)}", markup=False)
