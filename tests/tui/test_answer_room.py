@@ -101,3 +101,18 @@ async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks()
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         assert chat(pilot).budget_value == 0
+
+
+async def test_the_picker_says_where_the_current_models_thinking_comes_from() -> None:
+    from tests.tui.helpers import until_shown
+    from tui.screens.backend_picker import BackendPicker
+
+    prompted = ScriptedBackend([DONE], name="local", capabilities=dataclasses.replace(
+        THINKING, thinking_format="prompted"))  # fmt: skip
+    app = app_with(prompted)
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        await pilot.press("ctrl+b")
+        await until_shown(pilot, BackendPicker, "#picker-thinking")
+        text = str(app.screen.query_one("#picker-thinking").render())
+        assert text == "local: thinking is prompted (this model was not trained to reason)"

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.answer_room import BudgetFit
-from backends.base import Backend
+from backends.base import Backend, thinking_label
 from backends.budget import Budget
 from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
@@ -124,11 +124,13 @@ class ChatScreen(ChatActions):
         slot = self.slot
         entry = self.services.settings.backends.get(slot.name)
         model = slot.backend.model if slot.backend else (entry.model if entry else "")
+        model = slot.reported_model or model
+        base_url = slot.backend.spec.base_url if slot.backend else None
         if state is None:
             state = "starting…" if not slot.settled else ""
             if slot.error is not None:
                 state = f"✗ {slot.error.message}"
-        self.query_one(StatusBar).show_backend(slot.name, model, printable(state))
+        self.query_one(StatusBar).show_backend(slot.name, model, printable(state), base_url)
 
     # ---- sending ----------------------------------------------------------------------------
 
@@ -206,6 +208,9 @@ class ChatScreen(ChatActions):
         self._show_spent(job, reading)
 
     def _account(self, job: ReplyJob, reading: MeterReading) -> None:
+        if job.slot is self.slot and job.reported_model:
+            self.slot.reported_model = job.reported_model
+            self._show_backend_state("")
         self.totals.add(reading)
         self.query_one(StatusBar).show_totals(self.totals)
         self._show_spent(job, reading)
@@ -328,6 +333,7 @@ class ChatScreen(ChatActions):
             self.services.settings,
             self.services.availability,
             current=self.slot.name,
+            thinking=thinking_label(self.slot.backend.capabilities) if self.slot.backend else "",
         )
         self.app.push_screen(picker, self._switch_backend)
 
