@@ -12,6 +12,7 @@ from textual.widgets.markdown import MarkdownStream
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
+from tui.widgets.answer_markdown import AnswerMarkdown
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
@@ -43,7 +44,7 @@ class AssistantMessage(Vertical):
         self._header = Static(Content(header), classes="reply-header")
         self.thinking = ThinkingPane(summary=summary_thinking)
         self.thinking.display = False
-        self.answer = Markdown(open_links=False, classes="answer")
+        self.answer = AnswerMarkdown(classes="answer")  # single newlines kept, tables aligned
         self.answer.display = False
         self.note = Static("", classes="reply-note")
         self.note.display = False
