@@ -267,3 +267,20 @@ async def test_a_cancelled_reply_is_counted_in_the_session_totals() -> None:
         await reply_done(pilot)
         assert chat(pilot).totals.messages == 2
         assert chat(pilot).totals.usage.output == first_output + 2
+
+
+async def test_text_typed_right_after_enter_is_kept() -> None:
+    from tests.tui.helpers import key_now
+
+    backend = ScriptedBackend([TextDelta("ok"), DONE])
+    async with app_with(backend).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        prompt = chat(pilot).query_one(PromptInput)
+        prompt.insert("first")
+        # Enter and the next keys reach the app together, before the screen handles the send.
+        for key in ("enter", "n", "e", "x", "t"):
+            key_now(pilot, key)
+        await until(pilot, lambda: chat(pilot).worker is not None)
+        await reply_done(pilot)
+        assert backend.requests[0].messages[-1].text == "first"
+        assert prompt.text == "next"
