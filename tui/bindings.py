@@ -36,7 +36,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("budget_up", "ctrl+up", "budget_up", "Thinking budget: one step up", True,
             "Budget+"),
     KeySpec("budget_off", "ctrl+o", "budget_off", "Thinking budget: off (no thinking)"),
-    KeySpec("budget_max", "ctrl+g", "budget_max", "Thinking budget: the largest step"),
+    KeySpec("budget_max", "ctrl+g", "budget_max", "Thinking budget: the largest that leaves room for the answer"),
     KeySpec("stop_thinking", "ctrl+s", "stop_thinking", "Stop thinking now and answer", True,
             "Stop thinking"),
     KeySpec("think_longer", "ctrl+l", "think_longer", "Think longer (at least 256 more tokens)"),

@@ -128,7 +128,7 @@ async def test_every_binding_is_in_the_command_palette_and_runs() -> None:
         for spec in KEY_SPECS:
             assert spec.description in commands
             assert spec.id in commands[spec.description].help
-        await commands["Thinking budget: the largest step"].callback()
+        await commands["Thinking budget: the largest that leaves room for the answer"].callback()
         assert screen.query_one(BudgetSlider).value == 32768
 
 
