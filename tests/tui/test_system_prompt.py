@@ -162,3 +162,18 @@ async def test_a_changed_system_prompt_is_stored_before_the_next_prompt(
             "assistant",
         ]
         assert stored[3] == ("system", "")
+
+
+def test_the_config_system_prompt_is_validated() -> None:
+    import pytest
+
+    from backends.config import settings_from_dict
+    from backends.errors import ConfigError
+
+    assert settings_from_dict({"system_prompt": "  Be terse.\n"}).system_prompt == "Be terse."
+    assert settings_from_dict({}).system_prompt == ""
+    with pytest.raises(ConfigError) as info:
+        settings_from_dict({"system_prompt": "evil \x1b[2J"}, source="config.toml")
+    assert "system_prompt" in str(info.value) and "control characters" in str(info.value)
+    with pytest.raises(ConfigError):
+        settings_from_dict({"system_prompt": 42})
