@@ -388,7 +388,7 @@ class ChatScreen(ChatActions):
             self.call_after_refresh(jump_to, messages, target, open_thinking=choice.in_thinking)
 
     async def action_compare(self) -> None:
-        from tui.screens.compare import open_compare  # imported late: not needed to chat
+        from tui.screens.compare_open import open_compare  # imported late: not needed to chat
 
         await open_compare(self)
 

@@ -5,14 +5,12 @@ the cheapest, the fastest (TTFT and total), the fewest / most reasoning tokens, 
 columns agreed (``backends.compare``). Conversations continue per column. The budget keys (the
 chat's ids) act on the focused column; escape stops every column (partial replies are kept), or
 closes the screen when nothing runs; f8 hands the focused column back to the chat. Opened from
-the chat (``open_compare``), every column starts from the chat's history.
+the chat (``compare_open.open_compare``), every column starts from the chat's history.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
-from functools import partial
-from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -29,9 +27,9 @@ from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
 from tui.screens.budget_keys import BudgetKeysScreen
-from tui.screens.compare_chat import BackendPool, Promotion, promote_into_chat
+from tui.screens.budget_room import fit_for
+from tui.screens.compare_chat import BackendPool, Promotion
 from tui.screens.compare_keys import compare_bindings
-from tui.screens.conversation import Exchange
 from tui.screens.services import ChatServices
 from tui.screens.system_prompt import system_line
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
@@ -40,18 +38,8 @@ from tui.widgets.compare_picker import ColumnChoice, ColumnPicker, backend_names
 from tui.widgets.compare_summary import CompareSummary
 from tui.widgets.prompt import PromptInput
 
-if TYPE_CHECKING:
-    from tui.screens.chat import ChatScreen
-
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
 MIN_COLUMN_WIDTH = 26  # below this, columns scroll sideways at 38 columns each
-
-
-def other_budget(steps: list[int | None], value: int | None) -> int | None:
-    """The second default column's budget: off when the chat thinks, else the next step up."""
-    if value != 0:
-        return 0
-    return next((step for step in steps if step != 0), None)
 
 
 def use_clock(round_: CompareRound, services: ChatServices) -> None:
@@ -287,11 +275,27 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
 
     def _set_budget(self, value: int | None) -> None:
         view = self.focused_view
-        view.column.budget.set_limit(value)
+        column = view.column
+        fit = fit_for(self.services.settings, column.backend, column.history, value)
+        column.budget.set_limit(fit.budget)  # always leaves the column room to answer
         view.refresh_label()
-        self.query_one(BudgetSlider).set_value(value)
+        slider = self.query_one(BudgetSlider)
+        slider.set_value(value)
+        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        if fit.clamped:
+            self.notify(fit.note, markup=False)
         if view.state == "running" and view.view is not None:
-            view.view.show_note(f"budget → {step_label(value)}: {self._when(view)}")
+            view.view.show_note(f"budget → {step_label(fit.budget)}: {self._when(view)}")
+
+    def action_budget_max(self) -> None:
+        """The focused column's largest budget that still leaves room for its answer."""
+        column = self.focused_view.column
+        largest_step = self.query_one(BudgetSlider).largest()
+        room = fit_for(self.services.settings, column.backend, column.history, None).largest
+        if room is not None and (largest_step is None or room < largest_step):
+            self._set_budget(room)
+        else:
+            self._set_budget(largest_step)
 
     def _when(self, view: CompareColumn) -> str:
         if view.capabilities.live_budget:
@@ -395,27 +399,3 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
             conversation_id=column.conversation_id,
         )
         self.dismiss(self._promoted)
-
-
-async def open_compare(chat: ChatScreen) -> None:
-    """Open compare from ``chat``: two columns on the chat's backend (the chat's budget and
-    ``other_budget``), each starting from the chat's history. Refused, with a note, while a
-    reply streams or the backend is not ready.
-    """
-    if chat.generating:
-        chat.notify("A reply is streaming: cancel it first, then compare.", markup=False)
-        return
-    slot = chat.slot
-    if not slot.settled or slot.backend is None:
-        reason = slot.error.message if slot.error else "the backend is still starting"
-        chat.notify(f"Compare needs the chat's backend: {reason}.", markup=False)
-        return
-    pool = BackendPool(chat.services.backend_factory)
-    pool.borrow(slot.name, slot.backend)
-    # The chat's request history without a new prompt: every answered exchange.
-    base = chat.conversation.messages_for(Exchange(""))[:-1]
-    steps = steps_from_settings(chat.services.settings.budget_steps)
-    budgets = (chat.budget_value, other_budget(steps, chat.budget_value))
-    columns = [Column(slot.backend, Budget(value), list(base)) for value in budgets]
-    screen = CompareScreen(chat.services, columns, pool=pool, base=base)
-    chat.app.push_screen(screen, partial(promote_into_chat, chat))
