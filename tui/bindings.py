@@ -77,6 +77,7 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
         "Insert a newline where the terminal sends CSI-u (kitty, WezTerm, "
         "foot; not tmux by default, where it sends the message)",
     ),
+    ("up (empty prompt)", "Edit the last message (as ctrl+e)"),
     ("ctrl+p", "Command palette (every action below)"),
     ("ctrl+q", "Quit"),
 )

@@ -89,7 +89,9 @@ async def test_ctrl_e_again_edits_an_earlier_message() -> None:
             await reply_done(pilot)
         screen = chat(pilot)
         prompt = screen.query_one(PromptInput)
-        await pilot.press("ctrl+e", "ctrl+e")
+        await pilot.press("up")  # in the empty prompt: the last message, as ctrl+e
+        assert prompt.text == "second"
+        await pilot.press("ctrl+e")
         assert prompt.text == "first"
         assert "editing message 1 of 2" in str(prompt.border_title)
         prompt.text = "first, edited"

@@ -72,6 +72,11 @@ class ChatActions(BudgetKeysScreen[None]):
 
     # ---- edit and resend ----------------------------------------------------------------------
 
+    @on(PromptInput.EditLast)
+    def _up_in_empty_prompt(self, event: PromptInput.EditLast) -> None:
+        if self.conversation.exchanges and not self.generating:
+            self.action_edit_last()
+
     def action_edit_last(self) -> None:
         if self.generating:
             self.notify(f"A reply is streaming: {self._key('cancel')} cancels it.", markup=False)

@@ -46,6 +46,16 @@ class PromptInput(TextArea):
             placeholder=PLACEHOLDER,
         )
 
+    @dataclass
+    class EditLast(Message):
+        """Up was pressed in the empty prompt: the screen may offer the last message to edit."""
+
+        prompt_input: PromptInput
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
     def give_back(self, text: str) -> None:
         """Put a refused message back in front of anything typed since it was sent."""
         self.text = text + self.text
@@ -59,6 +69,11 @@ class PromptInput(TextArea):
             if text.strip():
                 self.clear()
                 self.post_message(self.Submitted(self, text))
+            return
+        if event.key == "up" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.EditLast(self))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
