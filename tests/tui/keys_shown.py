@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.screens.help import KEY_WIDTH, TEXT_WIDTH
+from tui.screens.help import KEY_WIDTH
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -24,8 +24,9 @@ def help_rows(table: str) -> list[Row]:
     pending_key = ""
     for line in table.splitlines():
         key = line[:KEY_WIDTH].strip()
-        text = line[KEY_WIDTH : KEY_WIDTH + TEXT_WIDTH].strip()
-        binding_id = line[KEY_WIDTH + TEXT_WIDTH :].strip()
+        match = re.fullmatch(r"(.*?)(?:\s{2,}([a-z_0-9]+))?", line[KEY_WIDTH:].rstrip())
+        assert match is not None
+        text, binding_id = match.group(1).strip(), match.group(2) or ""
         if key and not text:  # a long key list on a line of its own
             pending_key = key
             continue

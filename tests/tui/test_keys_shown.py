@@ -115,3 +115,16 @@ async def test_page_up_scrolls_the_chat_while_the_prompt_has_focus() -> None:
         await pilot.press("x", "y", "home")  # with text, home moves the cursor, not the chat
         assert prompt.cursor_location == (0, 0)
         assert messages.scroll_y == messages.max_scroll_y
+
+
+async def test_f1_fits_an_80_column_terminal_without_running_into_the_ids() -> None:
+    app = app_with(ScriptedBackend([DONE]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        table = str(app.screen.query_one("#help-table").render())
+        assert max(len(line) for line in table.splitlines()) <= 80 - 4
+        rows = {row.binding_id: row for row in help_rows(table) if row.binding_id}
+        assert set(rows) == {spec.id for spec in KEY_SPECS}
+        for spec in KEY_SPECS:
+            assert rows[spec.id].description == spec.description

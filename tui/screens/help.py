@@ -26,20 +26,27 @@ REMAP = (
 )
 KEY_WIDTH = 22
 TEXT_WIDTH = 50
+ID_WIDTH = 19  # the longest binding id ("scroll_bottom_empty")
 
 
-def table_lines(rows: Iterable[tuple[str, str, str]]) -> list[str]:
-    """``key  description  id`` rows; a long description wraps under itself, never into the
-    id column, and a long key list gets a line of its own."""
+def table_lines(rows: Iterable[tuple[str, str, str]], width: int = TEXT_WIDTH) -> list[str]:
+    """``key  description  id`` rows; a long description wraps under itself (at ``width``),
+    never into the id column, and a long key list gets a line of its own."""
     lines = []
     for key, text, binding_id in rows:
-        wrapped = textwrap.wrap(text, TEXT_WIDTH) or [""]
+        wrapped = textwrap.wrap(text, width) or [""]
         if len(key) >= KEY_WIDTH:
             lines.append(key)
             key = ""
-        lines.append(f"{key:<{KEY_WIDTH}}{wrapped[0]:<{TEXT_WIDTH}}  {binding_id}".rstrip())
+        lines.append(f"{key:<{KEY_WIDTH}}{wrapped[0]:<{width}}  {binding_id}".rstrip())
         lines += [f"{'':<{KEY_WIDTH}}{more}" for more in wrapped[1:]]
     return lines
+
+
+def text_width(screen_width: int) -> int:
+    """The description column's width for a terminal ``screen_width`` wide (80: 32)."""
+    room = min(screen_width, 100) - 4 - KEY_WIDTH - 2 - ID_WIDTH  # border + padding, gaps, ids
+    return max(24, min(TEXT_WIDTH, room))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -64,10 +71,11 @@ class HelpScreen(ModalScreen[None]):
     def _table(self) -> str:
         rows = [(key, text, "") for key, text in PROMPT_KEYS]
         rows += list(key_table(self.app, self.keymap))
-        return "\n".join(table_lines(rows))
+        return "\n".join(table_lines(rows, text_width(self.app.size.width)))
 
     def _compare_table(self) -> str:
-        return "\n".join(table_lines(compare_key_table(self.app, self.keymap)))
+        rows = compare_key_table(self.app, self.keymap)
+        return "\n".join(table_lines(rows, text_width(self.app.size.width)))
 
     def action_close_help(self) -> None:
         self.dismiss(None)
