@@ -1,4 +1,5 @@
-"""The chat screen's smaller actions: edit and resend, the system prompt, scrolling, copying.
+"""The chat screen's smaller actions: edit and resend, the system prompt, scrolling, copying,
+the compact layout of small terminals, budget defaults by model, help and links.
 
 ``ChatActions`` sits between ``BudgetKeysScreen`` and ``ChatScreen`` only to keep each module
 small; it relies on the chat screen's state (``conversation``, ``history``, ``services``) and on
