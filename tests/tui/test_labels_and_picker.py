@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from backends.config import Settings
 from backends.events import Finished, StopReason, TextDelta, Usage
@@ -88,6 +88,12 @@ async def test_a_typed_spec_in_the_picker_switches_or_says_what_is_wrong(tmp_pat
         await backend_ready(pilot)
         assert chat(pilot).slot.name == "http://127.0.0.1:9/v1"
         assert built[-1] == "http://127.0.0.1:9/v1"
+        # Listed again, the spec reads as its kind and host, not "spec · v1".
+        await pilot.press("ctrl+b")
+        await until_shown(pilot, BackendPicker, "#picker-spec")
+        options = app.screen.query_one(OptionList)
+        row = str(options.get_option("http://127.0.0.1:9/v1").prompt)
+        assert "openai-compat · 127.0.0.1:9 (server's model)" in row and "v1\n" not in row
 
 
 def test_the_chat_list_row_shows_the_id_ponder_export_takes() -> None:
