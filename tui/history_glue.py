@@ -54,6 +54,7 @@ class ChatHistory:
         self.chat_id: int | None = None
         self.saved = 0
         self.saved_system: str | None = None  # the system prompt the stored chat ends with
+        self.fork_of: int | None = None  # the stored chat the next new chat was edited from
         self.open_chat_deleted = False
         self.on_problem: Callable[[str], None] = lambda text: None
         self._warned = False
@@ -106,6 +107,7 @@ class ChatHistory:
     def new_chat(self) -> None:
         """The screen starts a new chat: it is stored from its first message on."""
         self.chat_id, self.saved, self.saved_system = None, 0, None
+        self.fork_of = None
 
     def resume(self, chat_id: int, exchanges: int, system: str | None = None) -> None:
         """The screen shows stored chat ``chat_id``, whose ``exchanges`` prompts are stored
@@ -202,7 +204,11 @@ class ReplyRecording:
             if history.chat_id is None:
                 # The first prompt names the chat (also for a branch stored after an edit).
                 first = self.conversation.exchanges[0].prompt if self.conversation.exchanges else ""
-                history.chat_id = store.create_chat(title_from(first or self.exchange.prompt))
+                title = title_from(first or self.exchange.prompt)
+                if history.fork_of is not None:  # the chat list tells the branches apart
+                    title = f"{title} · edit of #{history.fork_of}"
+                history.chat_id = store.create_chat(title)
+                history.fork_of = None
             recorder = MessageRecorder(
                 store,
                 history.chat_id,

@@ -74,7 +74,7 @@ async def test_editing_the_last_message_resends_it_and_keeps_the_old_branch(
             ("assistant", "six"),
         ]
         title = rows(db, "SELECT title FROM chats WHERE id = ?", (new_chat,))
-        assert title == [("2+2?",)]
+        assert title == [(f"2+2? · edit of #{old_chat}",)]
 
 
 async def test_ctrl_e_again_edits_an_earlier_message() -> None:

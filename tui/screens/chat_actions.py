@@ -118,6 +118,7 @@ class ChatActions(BudgetKeysScreen[None]):
             await widget.remove()
         self.conversation = fork(self.conversation, exchange)
         self.history.new_chat()  # the next reply stores the new branch as a chat of its own
+        self.history.fork_of = old_chat
         self.job = None
         if old_chat is not None:
             self.notify(
