@@ -6,6 +6,7 @@ or field, and the fix. Example::
 
     default_backend = "local"
     theme = "ponder-dark"
+    system_prompt = "Answer briefly."
     budget_steps = [0, 256, 1024, 4096, "auto"]
 
     [backends.claude]
@@ -44,6 +45,7 @@ APP_NAME = "ponder"
 # model's context, far below the int64 that servers parse (a larger number is a typo).
 MAX_TOKENS_SETTING = 10**7
 CONFIG_ENV = "PONDER_CONFIG"
+SYSTEM_PROMPT_MAX = 20_000  # characters; a system prompt is a few lines, not a document
 DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [
     0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, "auto",
 ]  # fmt: skip
@@ -82,6 +84,16 @@ class Settings(BaseModel):
     backends: dict[str, BackendEntry] = Field(default_factory=_default_backends)
     prices: dict[str, PriceOverride] = Field(default_factory=dict)
     history: bool = True
+    system_prompt: str = Field(default="", max_length=SYSTEM_PROMPT_MAX)
+
+    @field_validator("system_prompt")
+    @classmethod
+    def _system_prompt_text(cls, value: str) -> str:
+        # Sent to every backend as the chat's first message: plain text, no control characters.
+        bad = [ch for ch in value if ord(ch) < 32 and ch not in "\n\t"]
+        if bad:
+            raise ValueError("the system prompt must be plain text (no control characters)")
+        return value.strip()
 
     @field_validator("backends")
     @classmethod

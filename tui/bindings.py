@@ -36,13 +36,17 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("budget_up", "ctrl+up", "budget_up", "Thinking budget: one step up", True,
             "Budget+"),
     KeySpec("budget_off", "ctrl+o", "budget_off", "Thinking budget: off (no thinking)"),
-    KeySpec("budget_max", "ctrl+g", "budget_max", "Thinking budget: the largest step"),
+    KeySpec("budget_max", "ctrl+g", "budget_max",
+            "Thinking budget: the largest that leaves room for the answer"),
     KeySpec("stop_thinking", "ctrl+s", "stop_thinking", "Stop thinking now and answer", True,
             "Stop thinking"),
     KeySpec("think_longer", "ctrl+l", "think_longer", "Think longer (at least 256 more tokens)"),
     KeySpec("toggle_thinking", "ctrl+t", "toggle_thinking", "Show / hide all thinking", True,
             "Thinking"),
-    KeySpec("retry", "ctrl+r", "retry", "Retry the last reply"),
+    KeySpec("retry", "ctrl+r", "retry", "Retry the last reply (adds another reply)"),
+    KeySpec("edit_last", "ctrl+e", "edit_last",
+            "Edit a sent message and resend (again: the one before; the old branch is kept)"),
+    KeySpec("system_prompt", "f9", "system_prompt", "System prompt of this chat"),
     KeySpec("new_chat", "ctrl+n", "new_chat", "Start a new chat"),
     KeySpec("chat_list", "f5", "chat_list", "Saved chats: resume, rename, delete"),
     KeySpec("search", "ctrl+f", "search", "Search saved chats (text and thinking)"),
@@ -53,12 +57,27 @@ KEY_SPECS: tuple[KeySpec, ...] = (
             "Evaluate strategies: a task set across backends and budgets"),
     KeySpec("compare", "f7", "compare",
             "Compare side by side: this chat on several backends / budgets"),
+    KeySpec("scroll_up", "pageup", "scroll_chat('page_up')", "Scroll the chat up a page"),
+    KeySpec("scroll_down", "pagedown", "scroll_chat('page_down')",
+            "Scroll the chat down a page"),
+    KeySpec("scroll_top", "ctrl+home", "scroll_chat('home')", "Scroll to the first message"),
+    KeySpec("scroll_bottom", "ctrl+end", "scroll_chat('end')", "Scroll to the newest message"),
+    KeySpec("scroll_top_empty", "home", "scroll_if_empty('home')",
+            "Scroll to the first message while the prompt is empty (else: start of line)"),
+    KeySpec("scroll_bottom_empty", "end", "scroll_if_empty('end')",
+            "Scroll to the newest message while the prompt is empty (else: end of line)"),
     KeySpec("help", "f1", "help", "Show all keys", True, "Help"),
 )  # fmt: skip
 
 PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the message"),
-    ("shift+enter, ctrl+j", "Insert a newline"),
+    ("ctrl+j, alt+enter", "Insert a newline (work in every terminal)"),
+    (
+        "shift+enter",
+        "Insert a newline where the terminal sends CSI-u (kitty, WezTerm, "
+        "foot; not tmux by default, where it sends the message)",
+    ),
+    ("up (empty prompt)", "Edit the last message (as ctrl+e)"),
     ("ctrl+p", "Command palette (every action below)"),
     ("ctrl+q", "Quit"),
 )
@@ -102,11 +121,12 @@ def key_for(app: App[Any], binding_id: str, keymap: Mapping[str, str]) -> str:
     return app.get_key_display(Binding(first, spec.action))
 
 
-def key_table(app: App[object], keymap: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
+def keys_shown(app: App[Any], keys: str) -> str:
+    """``ctrl+b,f4`` as the footer shows keys: ``^b, f4``."""
+    return ", ".join(app.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
+
+
+def key_table(app: App[Any], keymap: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
     """Rows of (key, description, id) for the help screen, in ``KEY_SPECS`` order."""
     for spec in KEY_SPECS:
-        keys = keymap.get(spec.id, spec.key)
-        shown = ", ".join(
-            app.get_key_display(Binding(key.strip(), spec.action)) for key in keys.split(",")
-        )
-        yield shown, spec.description, spec.id
+        yield keys_shown(app, keymap.get(spec.id, spec.key)), spec.description, spec.id

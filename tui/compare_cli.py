@@ -221,7 +221,10 @@ def answer_block(o: ColumnOutcome) -> list[str]:
     """A column's heading, answer (control characters made visible) and error, if any."""
     lines = [f"── {o.index + 1} · {shown(o.label)} ".ljust(60, "─")]
     if o.thinking:
-        lines.append(f"(thought {len(o.thinking)} characters; --json shows the thinking)")
+        spent = o.reading.usage.reasoning
+        mark = "~" if "reasoning" in o.reading.estimated else ""
+        count = f"{mark}{spent} tokens" if spent is not None else "an unreported number of tokens"
+        lines.append(f"(thought {count}; --json shows the thinking)")
     lines.append(printable(o.text.strip()) or "(no answer)")
     if o.queued_s:
         lines.append(f"(queued {o.queued_s:.1f}s for a local slot; meters start after it)")

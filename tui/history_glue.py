@@ -53,6 +53,8 @@ class ChatHistory:
         self.off_reason = "" if self.factory else (NOT_IN_SESSION if enabled else OFF_IN_CONFIG)
         self.chat_id: int | None = None
         self.saved = 0
+        self.saved_system: str | None = None  # the system prompt the stored chat ends with
+        self.fork_of: int | None = None  # the stored chat the next new chat was edited from
         self.open_chat_deleted = False
         self.on_problem: Callable[[str], None] = lambda text: None
         self._warned = False
@@ -104,11 +106,13 @@ class ChatHistory:
 
     def new_chat(self) -> None:
         """The screen starts a new chat: it is stored from its first message on."""
-        self.chat_id, self.saved = None, 0
+        self.chat_id, self.saved, self.saved_system = None, 0, None
+        self.fork_of = None
 
-    def resume(self, chat_id: int, exchanges: int) -> None:
-        """The screen shows stored chat ``chat_id``, whose ``exchanges`` prompts are stored."""
-        self.chat_id, self.saved = chat_id, exchanges
+    def resume(self, chat_id: int, exchanges: int, system: str | None = None) -> None:
+        """The screen shows stored chat ``chat_id``, whose ``exchanges`` prompts are stored
+        (and whose stored system prompt is ``system``)."""
+        self.chat_id, self.saved, self.saved_system = chat_id, exchanges, system or None
         self.open_chat_deleted = False
 
     def delete(self, chat_id: int) -> None:
@@ -143,14 +147,18 @@ class ChatHistory:
 
         A chat not stored yet gets everything its request sends (earlier answered exchanges
         too, e.g. when history became available mid-chat), so the stored chat resumes the same.
+        A system prompt changed since it was stored is written again first (an empty one
+        clears it): a resumed chat takes the last one.
         """
-        index = next(n for n, item in enumerate(conversation.exchanges) if item is exchange)
-        if index < self.saved:
-            return []
         if self.chat_id is None:
             return conversation.messages_for(exchange)
+        changed = (conversation.system or None) != self.saved_system
+        first = [Message("system", conversation.system or "")] if changed else []
+        index = next(n for n, item in enumerate(conversation.exchanges) if item is exchange)
+        if index < self.saved:
+            return first
         unsaved = conversation.exchanges[self.saved : index + 1]
-        return [Message("user", item.prompt) for item in unsaved]
+        return first + [Message("user", item.prompt) for item in unsaved]
 
 
 class ReplyRecording:
@@ -194,7 +202,13 @@ class ReplyRecording:
         prompts = history.prompts_to_save(self.conversation, self.exchange)
         try:
             if history.chat_id is None:
-                history.chat_id = store.create_chat(title_from(self.exchange.prompt))
+                # The first prompt names the chat (also for a branch stored after an edit).
+                first = self.conversation.exchanges[0].prompt if self.conversation.exchanges else ""
+                title = title_from(first or self.exchange.prompt)
+                if history.fork_of is not None:  # the chat list tells the branches apart
+                    title = f"{title} · edit of #{history.fork_of}"
+                history.chat_id = store.create_chat(title)
+                history.fork_of = None
             recorder = MessageRecorder(
                 store,
                 history.chat_id,
@@ -208,9 +222,11 @@ class ReplyRecording:
         except HistoryError as exc:
             return exc
         if prompts:
-            history.saved = 1 + next(
+            index = next(
                 n for n, item in enumerate(self.conversation.exchanges) if item is self.exchange
             )
+            history.saved = max(history.saved, index + 1)
+            history.saved_system = self.conversation.system or None
         self.recorder = recorder
         return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from backends.events import StopReason
@@ -31,7 +31,9 @@ class Standing:
     """One column's value in one metric, against the winner.
 
     ``times`` is how many times larger the bigger of the two values is (``None`` when the
-    smaller is 0); ``difference`` is the absolute difference.
+    smaller is 0); ``difference`` is the absolute difference (never negative). ``queued_s`` is
+    set on latency standings of a column that waited for a local slot: its times start after
+    the wait, and the line says so.
     """
 
     index: int
@@ -40,6 +42,7 @@ class Standing:
     times: float | None
     difference: float
     estimated: bool = False
+    queued_s: float = 0.0  # waited this long for a local slot before its request (not in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,17 +218,33 @@ def _reasoning(reading: MeterReading) -> float | None:
     return None if value is None else float(value)
 
 
+def _with_waits(winner: Winner | None, queued: dict[int, float]) -> Winner | None:
+    """Mark the latency standings of columns that waited for a local slot first."""
+    if winner is None or not any(queued.values()):
+        return winner
+
+    def mark(items: tuple[Standing, ...]) -> tuple[Standing, ...]:
+        return tuple(replace(s, queued_s=queued.get(s.index, 0.0)) for s in items)
+
+    return replace(winner, best=mark(winner.best), others=mark(winner.others))
+
+
 def summarize_outcomes(outcomes: Sequence[ColumnOutcome]) -> Summary:
     """The summary of these columns' outcomes (see the module docstring)."""
     done = [o for o in outcomes if completed(o)]
     reasoning = _metric(done, _reasoning, lambda r: "reasoning" in r.estimated)
     fewest = rank("fewest reasoning", reasoning)
-    # When every known count is the same, "most" would only repeat "fewest".
-    most = rank("most reasoning", reasoning, lowest=False) if fewest and fewest.others else None
+    # "most" only says something "fewest" did not with three or more different counts: with
+    # two it is the same ranking read backwards, with all equal there is nothing to rank.
+    known = {value for _, value, _ in reasoning if value is not None}
+    most = rank("most reasoning", reasoning, lowest=False) if len(known) >= 3 else None
+    queued = {o.index: o.queued_s for o in done}
     return Summary(
         cheapest=rank("cheapest", _metric(done, lambda r: r.cost_usd, lambda r: r.cost_estimated)),
-        fastest_ttft=rank("fastest TTFT", _metric(done, lambda r: r.ttft_s)),
-        fastest_total=rank("fastest total", _metric(done, lambda r: r.total_s)),
+        fastest_ttft=_with_waits(rank("fastest TTFT", _metric(done, lambda r: r.ttft_s)), queued),
+        fastest_total=_with_waits(
+            rank("fastest total", _metric(done, lambda r: r.total_s)), queued
+        ),
         fewest_reasoning=fewest,
         most_reasoning=most,
         agreement=agreement(done),
@@ -262,19 +281,26 @@ _FORMATS: dict[str, Callable[..., str]] = {
 }
 
 
+def _wait(standing: Standing) -> str:
+    """`` after 1.20s queued`` for a column whose times start after a wait for a local slot."""
+    return f" after {_secs(standing.queued_s)} queued" if standing.queued_s > 0 else ""
+
+
 def format_winner(winner: Winner) -> str:
     """``fastest TTFT: gpt @auto 0.21s · local @64 0.50s (2.4x, +0.29s)``."""
     show = _FORMATS[winner.metric]
     best = " = ".join(s.label for s in winner.best)
     tie = " (tie)" if len(winner.best) > 1 else ""
-    parts = [f"{best} {show(winner.value, any(s.estimated for s in winner.best))}{tie}"]
+    waits = "".join(_wait(s) for s in winner.best)
+    parts = [f"{best} {show(winner.value, any(s.estimated for s in winner.best))}{waits}{tie}"]
     for other in winner.others:
-        times = f"{other.times:.1f}x, " if other.times is not None else ""
-        sign = "-" if winner.metric == "most reasoning" else "+"
-        parts.append(
-            f"{other.label} {show(other.value, other.estimated)} "
-            f"({times}{sign}{show(other.difference)})"
-        )
+        if winner.metric == "most reasoning":  # below the winner: say "fewer", never "-21"
+            times = f"{other.times:.1f}x fewer, " if other.times is not None else ""
+            delta = f"{times}{show(other.difference)} fewer"
+        else:
+            times = f"{other.times:.1f}x, " if other.times is not None else ""
+            delta = f"{times}+{show(other.difference)}"
+        parts.append(f"{other.label} {show(other.value, other.estimated)}{_wait(other)} ({delta})")
     missing = "price unknown" if winner.metric == "cheapest" else "not reported"
     parts.extend(f"{label}: {missing}" for label in winner.unknown)
     return f"{winner.metric}: " + " · ".join(parts)

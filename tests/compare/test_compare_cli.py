@@ -57,7 +57,7 @@ def test_table_and_summary(
     lines = out.splitlines()
     assert lines[0].startswith("── 1 · tiny @off ")
     assert f"── 2 · {a} @64 " in out and f"── 3 · {b} @off " in out
-    assert "(thought 11 characters; --json shows the thinking)" in out
+    assert "(thought 3 tokens; --json shows the thinking)" in out  # the server's count
     header = next(line for line in lines if line.startswith("#"))
     assert header.split() == [
         "#", "column", "stop", "in", "cache", "out", "reasoning", "cost", "TTFT", "total", "tok/s"
@@ -69,7 +69,8 @@ def test_table_and_summary(
     assert rows[1].split()[7] == "3"  # reasoning tokens reported by the server
     summary = lines[lines.index(header) + 5 :]
     assert any(line.startswith("fastest total: ") for line in summary)
-    assert any(line.startswith("most reasoning: ") and a in line for line in summary)
+    assert any(line.startswith("fewest reasoning: ") and a in line for line in summary)
+    assert not any("(-" in line for line in summary)
     agreement = next(line for line in summary if line.startswith("agreement: "))
     assert f'{a} @64 = {b} @off ("4")' in agreement
     assert summary[-1].startswith("round: ")
@@ -108,7 +109,9 @@ def test_json_shape(
     }  # fmt: skip
     totals = {c["label"]: c["meters"]["total_s"] for c in data["columns"]}
     assert [b["label"] for b in summary["fastest_total"]["best"]] == [min(totals, key=totals.get)]
-    assert summary["most_reasoning"]["best"][0]["label"] == remote["label"]
+    # Two distinct reasoning counts: "most" would repeat "fewest" backwards, so it is null.
+    assert summary["most_reasoning"] is None
+    assert summary["fewest_reasoning"]["others"][-1]["label"] == remote["label"]
     assert summary["excluded"] == []
 
 

@@ -124,8 +124,38 @@ def test_reasoning_not_reported_is_unknown() -> None:
     )
     assert summary.fewest_reasoning is not None
     assert summary.fewest_reasoning.labels == ("b",) and summary.fewest_reasoning.unknown == ("a",)
-    assert summary.most_reasoning is not None and summary.most_reasoning.labels == ("c",)
+    # Two known counts: "most" would be "fewest" read backwards, so it is left out.
+    assert summary.most_reasoning is None
     assert "a: not reported" in format_summary(summary)[3]
+
+
+def test_most_reasoning_needs_three_counts_and_never_prints_a_negative_delta() -> None:
+    summary = summarize_outcomes(
+        (
+            outcome(0, "a", reasoning=52),
+            outcome(1, "b", reasoning=31),
+            outcome(2, "c", reasoning=0),
+        )
+    )
+    assert summary.most_reasoning is not None and summary.most_reasoning.labels == ("a",)
+    line = next(x for x in format_summary(summary) if x.startswith("most reasoning"))
+    assert line == "most reasoning: a 52 · b 31 (1.7x fewer, 21 fewer) · c 0 (52 fewer)"
+    assert "-" not in line.split(":", 1)[1]
+    fewest = next(x for x in format_summary(summary) if x.startswith("fewest reasoning"))
+    assert fewest == "fewest reasoning: c 0 · b 31 (+31) · a 52 (+52)"
+
+
+def test_a_queued_column_says_its_times_start_after_the_wait() -> None:
+    import dataclasses
+
+    waited = dataclasses.replace(outcome(1, "b", reasoning=0), queued_s=1.5)
+    summary = summarize_outcomes((outcome(0, "a", reasoning=0), waited))
+    lines = format_summary(summary)
+    ttft = next(x for x in lines if x.startswith("fastest TTFT"))
+    total = next(x for x in lines if x.startswith("fastest total"))
+    assert "b" in ttft and "after 1.50s queued" in ttft
+    assert "after 1.50s queued" in total
+    assert "a " in ttft and ttft.count("queued") == 1
 
 
 def test_stopped_and_failed_columns_do_not_win() -> None:

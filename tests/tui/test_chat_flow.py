@@ -15,8 +15,10 @@ from backends.events import (
     TextDelta,
     Usage,
 )
+from backends.pricing import PriceBook, PriceOverride
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send, until
 from tests.tui.scripted import ScriptedBackend, Step
+from tui.safe_text import printable
 from tui.screens.backend_picker import BackendPicker
 from tui.widgets.messages import AssistantMessage, UserMessage
 from tui.widgets.meters import StatusBar
@@ -235,3 +237,50 @@ async def test_auto_follow_pauses_when_scrolled_up_and_resumes_at_the_bottom() -
         assert messages.scroll_y == messages.max_scroll_y  # following again
         gates[2].set()
         await reply_done(pilot)
+
+
+async def test_a_cancelled_reply_is_counted_in_the_session_totals() -> None:
+    gate = asyncio.Event()
+    words = "word " * 400
+    backend = ScriptedBackend(
+        [TextDelta(words), Step(gate=gate), TextDelta("never"), DONE],
+        [TextDelta("ok"), Finished(StopReason.STOP, usage=Usage(input=10, output=2))],
+        model="priced-1",
+    )
+    prices = PriceBook({"priced-1": PriceOverride(input=1000.0, output=1000.0)})
+    async with app_with(backend, prices=prices).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        view = await send(pilot, "go")
+        await until(pilot, lambda: view.answer_text == printable(words))
+        await pilot.press("escape")
+        await reply_done(pilot)
+        totals = chat(pilot).totals
+        assert totals.messages == 1
+        assert totals.usage.output >= 300  # the ~400 tokens it streamed (estimated locally)
+        assert totals.cost is not None and totals.cost > 0.3  # $1000 per million tokens
+        assert totals.total_times == []  # a cut-short reply is no latency sample
+        right = str(chat(pilot).query_one(StatusBar)._right.render())
+        assert f"{totals.usage.input + totals.usage.output:,} tok" in right
+        first_output = totals.usage.output
+        gate.set()
+        await send(pilot, "again")
+        await reply_done(pilot)
+        assert chat(pilot).totals.messages == 2
+        assert chat(pilot).totals.usage.output == first_output + 2
+
+
+async def test_text_typed_right_after_enter_is_kept() -> None:
+    from tests.tui.helpers import key_now
+
+    backend = ScriptedBackend([TextDelta("ok"), DONE])
+    async with app_with(backend).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        prompt = chat(pilot).query_one(PromptInput)
+        prompt.insert("first")
+        # Enter and the next keys reach the app together, before the screen handles the send.
+        for key in ("enter", "n", "e", "x", "t"):
+            key_now(pilot, key)
+        await until(pilot, lambda: chat(pilot).worker is not None)
+        await reply_done(pilot)
+        assert backend.requests[0].messages[-1].text == "first"
+        assert prompt.text == "next"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backends.answer_room import ANSWER_RESERVE
 from backends.base import BackendSpec
 from backends.config import Settings
 from backends.local.backend import LocalBackend
@@ -45,7 +46,7 @@ def record(pilot, index: int = -1):  # type: ignore[no-untyped-def]
 
 
 async def test_prompt_in_thinking_and_answer_land_and_meters_fill(tiny_gguf: Path) -> None:
-    backend = tiny_backend(tiny_gguf, max_tokens=48)
+    backend = tiny_backend(tiny_gguf, max_tokens=16 + ANSWER_RESERVE + 16)  # room for an answer
     async with app_with(backend, settings(16)).run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         view = await send(pilot, "Hello there")
@@ -71,8 +72,22 @@ async def test_prompt_in_thinking_and_answer_land_and_meters_fill(tiny_gguf: Pat
     await backend.aclose()
 
 
+async def test_a_budget_the_output_cap_cannot_hold_is_sent_clamped(tiny_gguf: Path) -> None:
+    backend = tiny_backend(tiny_gguf, max_tokens=48)  # no room for 16 thinking + the answer
+    async with app_with(backend, settings(16)).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        chat(pilot)._set_budget(16)
+        note = str(chat(pilot).query_one(BudgetSlider)._note.render())
+        assert note == "→ off (answer room)"
+        await send(pilot, "Hello there")
+        await reply_done(pilot)
+        reply = record(pilot)
+        assert reply.budget == "off" and reply.thinking == "" and reply.answer
+    await backend.aclose()
+
+
 async def test_budget_keys_move_the_slider_and_bound_the_thinking(tiny_gguf: Path) -> None:
-    backend = tiny_backend(tiny_gguf, max_tokens=40)
+    backend = tiny_backend(tiny_gguf, max_tokens=32 + ANSWER_RESERVE + 8)
     async with app_with(backend, settings(32)).run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         slider = chat(pilot).query_one(BudgetSlider)

@@ -1,4 +1,9 @@
-"""The backend picker: configured backends with their model and whether each is usable."""
+"""The backend picker: configured backends with their model and whether each is usable.
+
+A backend that is not configured can be typed as a spec (``llama:PATH.gguf``, a URL,
+``anthropic:MODEL``): it is checked with the registry's own parsing and file/key checks, and a
+bad one gets a one-line error under the field instead of closing the picker.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from backends.config import Settings
+from backends.config import BackendEntry, Settings
+from backends.errors import PonderError
 from tui.screens.services import Availability
 from tui.widgets.meters import model_label
 
 CHECKING = "… checking"
+SPEC_PLACEHOLDER = "…or type a spec: llama:PATH.gguf · http://HOST:PORT/v1 · anthropic:MODEL"
 
 
 def backend_row(name: str, kind: str, model: str, state: str, *, current: bool) -> Content:
@@ -23,6 +30,23 @@ def backend_row(name: str, kind: str, model: str, state: str, *, current: bool) 
     marker = "●" if current else " "
     what = f"{kind} · {model_label(model) or 'default'}"
     return Content(f"{marker} {name:<16} {what}\n  {'':<16} {state}")
+
+
+def spec_problem(settings: Settings, spec: str) -> str | None:
+    """``None`` when ``spec`` names a usable backend, else one line saying what is wrong.
+
+    Uses the registry's own parsing and its checks that need no network (kind known, model
+    file present, key set); a server that is down is reported on the first message instead.
+    """
+    from backends.registry import entry_for, static_availability
+
+    if not spec:
+        return "type a spec, e.g. llama:/path/model.gguf, http://127.0.0.1:8080/v1 or KIND:MODEL"
+    try:
+        _, entry = entry_for(settings, spec)
+    except PonderError as exc:
+        return " — ".join(part for part in (exc.message, exc.hint) if part)
+    return static_availability(entry)
 
 
 def availability_text(reason: str | None) -> str:
@@ -37,8 +61,11 @@ class BackendPicker(ModalScreen[str | None]):
         Binding("f2", "pull_model", "Pull a model", id="picker_pull"),
     ]
 
-    def __init__(self, settings: Settings, availability: Availability, *, current: str) -> None:
+    def __init__(
+        self, settings: Settings, availability: Availability, *, current: str, thinking: str = ""
+    ) -> None:
         super().__init__()
+        self.thinking = thinking  # where the current model's thinking comes from (thinking_label)
         self.settings = settings
         self.availability = availability
         self.current = current
@@ -49,16 +76,46 @@ class BackendPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("Backend — the next message goes to the one you pick", id="picker-title")
+            if self.thinking:
+                yield Static(Content(f"{self.current}: {self.thinking}"), id="picker-thinking")
             yield OptionList(*(Option(self._row(name, CHECKING), id=name) for name in self.names))
+            yield Input(placeholder=SPEC_PLACEHOLDER, id="picker-spec")
+            yield Static("", id="picker-spec-error")
             yield Static(
-                "enter: switch · f2: pull a reasoning model · esc: keep the current one",
+                "enter: switch · tab: type a spec · f2: pull a reasoning model · "
+                "esc: keep the current one",
                 id="picker-help",
             )
 
     def _row(self, name: str, state: str) -> Content:
+        entry = self._entry(name)
+        if entry is None:
+            return backend_row(name, "spec", name, state, current=name == self.current)
+        model = model_label(entry.model, entry.base_url) if entry.model or entry.base_url else ""
+        return backend_row(name, entry.kind, model, state, current=name == self.current)
+
+    def _entry(self, name: str) -> BackendEntry | None:
+        """The config entry of ``name``, or the one a spec stands for (``None`` if invalid)."""
         entry = self.settings.backends.get(name)
-        kind, model = (entry.kind, entry.model) if entry else ("spec", name)
-        return backend_row(name, kind, model, state, current=name == self.current)
+        if entry is not None:
+            return entry
+        from backends.registry import entry_for  # imported late: only a spec needs it
+
+        try:
+            return entry_for(self.settings, name)[1]
+        except PonderError:
+            return None
+
+    # ---- a typed spec -------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#picker-spec")
+    def _typed_spec(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = spec_problem(self.settings, event.value.strip())
+        error = self.query_one("#picker-spec-error", Static)
+        error.update(Content(f"✗ {problem}" if problem else ""))
+        if problem is None:
+            self.dismiss(event.value.strip())
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -69,7 +126,7 @@ class BackendPicker(ModalScreen[str | None]):
 
     async def _check(self, name: str) -> None:
         if name not in self.settings.backends:
-            state = "(from the command line)"
+            state = "(a spec, not in the config)"
         else:
             try:
                 state = availability_text(await self.availability(name))

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from backends.base import Backend
+from backends.answer_room import BudgetFit
+from backends.base import Backend, thinking_label
 from backends.budget import Budget
 from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
 from backends.tokens import estimate_tokens
-from tui.bindings import chat_bindings, key_for
+from tui.bindings import chat_bindings
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
 from tui.screens.backend_picker import BackendPicker
-from tui.screens.budget_keys import BudgetKeysScreen
+from tui.screens.budget_room import fit_for
+from tui.screens.chat_actions import ChatActions
 from tui.screens.chat_list import ChatChoice, ChatListScreen
-from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
-from tui.screens.help import HelpScreen
+from tui.screens.conversation import Conversation, Exchange, ReplyRecord
+from tui.screens.edit_resend import (
+    EditState,
+)
 from tui.screens.reply import ReplyJob
 from tui.screens.services import BackendSlot, ChatServices
 from tui.screens.stored_chat import jump_to, load_chat, show_chat
@@ -34,7 +39,7 @@ from tui.widgets.prompt import PromptInput
 THINK_MORE = 256  # tokens added per "think longer"
 
 
-class ChatScreen(BudgetKeysScreen[None]):
+class ChatScreen(ChatActions):
     """One chat with one backend at a time; switching backend keeps the chat."""
 
     BINDINGS = chat_bindings()
@@ -44,7 +49,7 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.services = services
         self.history = history or ChatHistory(None)
         settings = services.settings
-        self.conversation = Conversation()
+        self.conversation = self._fresh_conversation()
         self.totals = SessionTotals()
         self.steps = steps_from_settings(settings.budget_steps)
         default = settings.default_budget
@@ -53,11 +58,17 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.job: ReplyJob | None = None
         self.worker: Worker[None] | None = None
         self.expand_thinking = False
+        self.editing: EditState | None = None
+        self._budget_touched = False  # a budget the user chose is never replaced by a default
         self._retired: list[Backend] = []
 
     # ---- layout ----------------------------------------------------------------------------
 
+    def _fresh_conversation(self) -> Conversation:
+        return Conversation(system=self.services.settings.system_prompt or None)
+
     def compose(self) -> ComposeResult:
+        yield Static("", id="system-line")
         yield MessageList(id="messages")
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
         yield PromptInput(id="prompt")
@@ -69,6 +80,8 @@ class ChatScreen(BudgetKeysScreen[None]):
         self._show_backend_state()
         self.query_one(StatusBar).show_budget(step_label(self.budget_value))
         self.query_one(BudgetSlider).set_precision(None)
+        self._show_system()
+        self._show_keys()
         # After the first frame: the prompt is usable while the backend is built and warmed.
         self.call_after_refresh(self._start_backend, self.slot)
 
@@ -84,6 +97,7 @@ class ChatScreen(BudgetKeysScreen[None]):
         if backend is None:
             return
         self.query_one(BudgetSlider).set_precision(backend.capabilities)
+        self._start_budget(backend)
         with suppress(Exception):  # the meters' tokenizer: load it now, not on the first token
             await asyncio.to_thread(estimate_tokens, "warm up")
         await self._load_model(slot, backend)
@@ -110,11 +124,13 @@ class ChatScreen(BudgetKeysScreen[None]):
         slot = self.slot
         entry = self.services.settings.backends.get(slot.name)
         model = slot.backend.model if slot.backend else (entry.model if entry else "")
+        model = slot.reported_model or model
+        base_url = slot.backend.spec.base_url if slot.backend else None
         if state is None:
             state = "starting…" if not slot.settled else ""
             if slot.error is not None:
                 state = f"✗ {slot.error.message}"
-        self.query_one(StatusBar).show_backend(slot.name, model, printable(state))
+        self.query_one(StatusBar).show_backend(slot.name, model, printable(state), base_url)
 
     # ---- sending ----------------------------------------------------------------------------
 
@@ -125,15 +141,19 @@ class ChatScreen(BudgetKeysScreen[None]):
     @on(PromptInput.Submitted)
     async def _send(self, event: PromptInput.Submitted) -> None:
         if self.generating:
+            event.prompt_input.give_back(event.text)
             self.app.bell()
             self.notify(f"A reply is streaming: {self._key('cancel')} cancels it.", markup=False)
             return
-        event.prompt_input.clear()
+        if self.editing is not None:
+            await self._resend(self.editing.exchange, event.text)
+            return
         exchange = self.conversation.add(event.text)
         await self._reply_to(exchange, UserMessage(event.text))
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
-        record = ReplyRecord(self.slot.name, "", step_label(self.budget_value))
+        fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
+        record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
         exchange.replies.append(record)
         caps = self.slot.backend.capabilities if self.slot.backend else None
         view = AssistantMessage(
@@ -142,7 +162,7 @@ class ChatScreen(BudgetKeysScreen[None]):
         )
         view.keep_thinking_open = self.expand_thinking
         await self.query_one(MessageList).add_exchange(*before, view)
-        budget = Budget(self.budget_value)
+        budget = Budget(fit.budget)
         self.job = ReplyJob(
             conversation=self.conversation,
             exchange=exchange,
@@ -167,6 +187,13 @@ class ChatScreen(BudgetKeysScreen[None]):
         ticker = self.set_interval(self.services.tick_s, lambda: self._tick(job))
         try:
             reading = await job.run()
+        except asyncio.CancelledError:
+            # A cancelled reply still spent its tokens (and money): count them, but keep its
+            # cut-short timing out of the latency percentiles.
+            if job.meter is not None and self.is_mounted:
+                partial = dataclasses.replace(job.meter.reading(), total_s=None, ttft_s=None)
+                self._account(job, partial)
+            raise
         finally:
             ticker.stop()
             await self._close_retired()
@@ -181,6 +208,9 @@ class ChatScreen(BudgetKeysScreen[None]):
         self._show_spent(job, reading)
 
     def _account(self, job: ReplyJob, reading: MeterReading) -> None:
+        if job.slot is self.slot and job.reported_model:
+            self.slot.reported_model = job.reported_model
+            self._show_backend_state("")
         self.totals.add(reading)
         self.query_one(StatusBar).show_totals(self.totals)
         self._show_spent(job, reading)
@@ -204,20 +234,33 @@ class ChatScreen(BudgetKeysScreen[None]):
         for backend in retired:
             await backend.aclose()
 
-    def _key(self, binding_id: str) -> str:
-        return key_for(self.app, binding_id, self.services.keymap)
-
     # ---- budget -----------------------------------------------------------------------------
 
-    def _set_budget(self, value: int | None) -> None:
+    def _fit(self, value: int | None) -> BudgetFit:
+        """``value`` clamped so the answer keeps room (output cap, free context)."""
+        messages = self.conversation.messages_for(Exchange(""))
+        return fit_for(self.services.settings, self.slot.backend, messages, value)
+
+    def _set_budget(self, value: int | None, *, by_user: bool = True) -> None:
+        self._budget_touched = self._budget_touched or by_user
         self.budget_value = value
-        self.query_one(BudgetSlider).set_value(value)
-        label = step_label(value)
+        fit = self._fit(value)
+        slider = self.query_one(BudgetSlider)
+        slider.set_value(value)
+        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        if fit.clamped and by_user:
+            self.notify(fit.note, markup=False)
+        label = step_label(fit.budget)
         self.query_one(StatusBar).show_budget(label)
         job = self.job if self.generating else None
         if job is None:
             return
-        job.budget.set_limit(value)
+        job.budget.set_limit(fit.budget)
+        # The header and "spent X of Y" name the new budget at once, not at the next tick.
+        job.record.budget = label
+        job.view.set_header(job.header())
+        if job.meter is not None:
+            self._show_spent(job, job.meter.reading())
         job.view.show_note(f"budget → {label}: {self._when(job)}")
 
     def _when(self, job: ReplyJob) -> str:
@@ -263,6 +306,9 @@ class ChatScreen(BudgetKeysScreen[None]):
             view.thinking.collapsed = not self.expand_thinking
 
     async def action_cancel(self) -> None:
+        if self.editing is not None and not self.generating:
+            self._stop_editing(restore=True)
+            return
         await self._stop_generation()
 
     async def action_retry(self) -> None:
@@ -273,7 +319,9 @@ class ChatScreen(BudgetKeysScreen[None]):
 
     async def action_new_chat(self) -> None:
         await self._stop_generation()
-        self.conversation = Conversation()
+        self._stop_editing(restore=False)
+        self.conversation = self._fresh_conversation()
+        self._show_system()
         self.history.new_chat()
         self.job = None
         await self.query_one(MessageList).clear()
@@ -285,6 +333,7 @@ class ChatScreen(BudgetKeysScreen[None]):
             self.services.settings,
             self.services.availability,
             current=self.slot.name,
+            thinking=thinking_label(self.slot.backend.capabilities) if self.slot.backend else "",
         )
         self.app.push_screen(picker, self._switch_backend)
 
@@ -301,24 +350,6 @@ class ChatScreen(BudgetKeysScreen[None]):
         if not self.generating:
             self.run_worker(self._close_retired(), group="close", exit_on_error=False)
         self.notify(f"Next message goes to {name}.", markup=False)
-
-    def action_copy_answer(self) -> None:
-        text = self.conversation.last_answer()
-        if text is None:
-            self.notify("No answer to copy yet.", markup=False)
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the last answer ({len(text)} characters).", markup=False)
-
-    def action_copy_code(self) -> None:
-        text = self.conversation.last_answer()
-        code = last_code_block(text) if text else None
-        if code is None:
-            self.notify("The last answer has no code block.", markup=False)
-            return
-        self.app.copy_to_clipboard(code)
-        lines = code.count("\n") + (0 if code.endswith("\n") else 1)
-        self.notify(f"Copied the last code block ({lines} lines).", markup=False)
 
     def action_chat_list(self, search: bool = False) -> None:
         if self.history.store is None:
@@ -337,13 +368,17 @@ class ChatScreen(BudgetKeysScreen[None]):
         if choice is None or self.history.store is None:
             return
         await self._stop_generation()
+        self._stop_editing(restore=False)
         try:
             stored = await asyncio.to_thread(load_chat, self.history.store, choice.chat_id)
         except PonderError as exc:
             self.notify(f"Could not open the chat: {exc}", severity="error", markup=False)
             return
         self.conversation, self.job = stored.conversation, None
-        self.history.resume(stored.chat_id, len(stored.conversation.exchanges))
+        self.history.resume(
+            stored.chat_id, len(stored.conversation.exchanges), stored.conversation.system
+        )
+        self._show_system()
         messages = self.query_one(MessageList)
         views = await show_chat(messages, stored, expand=self.expand_thinking)
         self.query_one(BudgetSlider).set_spent(None, "")
@@ -353,19 +388,9 @@ class ChatScreen(BudgetKeysScreen[None]):
             self.call_after_refresh(jump_to, messages, target, open_thinking=choice.in_thinking)
 
     async def action_compare(self) -> None:
-        from tui.screens.compare import open_compare  # imported late: not needed to chat
+        from tui.screens.compare_open import open_compare  # imported late: not needed to chat
 
         await open_compare(self)
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.services.keymap))
-
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
-        # Links in model output are data: copy, never open or run them.
-        event.stop()
-        self.app.copy_to_clipboard(event.href)
-        self.notify(f"Link copied (not opened): {printable(event.href)}", markup=False)
 
     async def on_unmount(self) -> None:
         await self._stop_generation()

@@ -37,7 +37,7 @@ from tui.screens.search import NO_TITLE, chat_row, flat, hit_row
 
 PAGE_MIN = 20
 LOAD_AHEAD = 3  # rows before the end at which the next page is fetched
-CHATS_TITLE = "Chats — most recent first"
+CHATS_TITLE = "Chats — most recent first (the number is the id for ponder export N)"
 HELP = "enter: open · r: rename · d: delete · /: search · esc: close"
 RENAME_PLACEHOLDER = "new title — enter saves, esc keeps the old one"
 SEARCH_HELP = "enter: open the chat at that message · esc: close · clear the box for all chats"

@@ -5,19 +5,18 @@ the cheapest, the fastest (TTFT and total), the fewest / most reasoning tokens, 
 columns agreed (``backends.compare``). Conversations continue per column. The budget keys (the
 chat's ids) act on the focused column; escape stops every column (partial replies are kept), or
 closes the screen when nothing runs; f8 hands the focused column back to the chat. Opened from
-the chat (``open_compare``), every column starts from the chat's history.
+the chat (``compare_open.open_compare``), every column starts from the chat's history.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
-from functools import partial
-from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Footer
+from textual.containers import HorizontalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.base import Message
@@ -28,27 +27,19 @@ from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
 from tui.screens.budget_keys import BudgetKeysScreen
-from tui.screens.compare_chat import BackendPool, Promotion, promote_into_chat
+from tui.screens.budget_room import fit_for
+from tui.screens.compare_chat import BackendPool, Promotion
 from tui.screens.compare_keys import compare_bindings
-from tui.screens.conversation import Exchange
 from tui.screens.services import ChatServices
+from tui.screens.system_prompt import system_line
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.compare_column import CompareColumn
 from tui.widgets.compare_picker import ColumnChoice, ColumnPicker, backend_names
 from tui.widgets.compare_summary import CompareSummary
 from tui.widgets.prompt import PromptInput
 
-if TYPE_CHECKING:
-    from tui.screens.chat import ChatScreen
-
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
-
-
-def other_budget(steps: list[int | None], value: int | None) -> int | None:
-    """The second default column's budget: off when the chat thinks, else the next step up."""
-    if value != 0:
-        return 0
-    return next((step for step in steps if step != 0), None)
+MIN_COLUMN_WIDTH = 26  # below this, columns scroll sideways at 38 columns each
 
 
 def use_clock(round_: CompareRound, services: ChatServices) -> None:
@@ -76,6 +67,9 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }
     CompareScreen #compare-columns { height: 1fr; }
+    CompareScreen #compare-system {
+        height: 1; padding: 0 1; color: $meter-fg; text-style: italic; background: $status-bg;
+    }
     CompareScreen .compare-column {
         width: 1fr; height: 1fr; border: round $meter-fg; border-title-color: $status-fg;
         border-title-style: bold; padding: 0 0 0 1;
@@ -87,7 +81,11 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     CompareScreen .compare-carried { color: $meter-fg; text-style: italic; }
     CompareScreen #compare-summary {
         height: auto; max-height: 9; padding: 0 1; color: $status-fg; background: $status-bg;
+        overflow-y: auto; scrollbar-size-vertical: 1;
     }
+    CompareScreen.-narrow #compare-summary { max-height: 5; }
+    CompareScreen #compare-columns { scrollbar-size-horizontal: 1; }
+    CompareScreen #compare-columns.-scroll .compare-column { width: 38; }
     """
 
     def __init__(
@@ -114,7 +112,11 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self._promoted: Promotion | None = None
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="compare-columns"):
+        system = next((m.text for m in self.base if m.role == "system"), "")
+        if system:
+            line = system_line(system, 200) + "  (sent to every column)"
+            yield Static(Content(line), id="compare-system")
+        with HorizontalScroll(id="compare-columns"):
             yield from self.views
         yield CompareSummary(id="compare-summary")
         yield BudgetSlider(self.steps, self.views[0].column.budget.limit, id="budget")
@@ -122,7 +124,9 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(PromptInput).focus()
+        prompt = self.query_one(PromptInput)
+        prompt.placeholder = "One prompt for every column — Enter sends · ctrl+j: new line"
+        prompt.focus()
         self._show_focus()
 
     @property
@@ -139,10 +143,10 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
     @on(PromptInput.Submitted)
     def _send(self, event: PromptInput.Submitted) -> None:
         if self.busy:
+            event.prompt_input.give_back(event.text)
             self.app.bell()
             self.notify("A round is running: escape stops it.", markup=False)
             return
-        event.prompt_input.clear()
         self._stop_soon = False
         self.worker = self._run_round(event.text)
 
@@ -230,10 +234,31 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
 
     # ---- the focused column and its budget ----------------------------------------------------
 
+    def on_resize(self, event: events.Resize) -> None:
+        # 80x24: a shorter (scrollable) summary and a compact footer; columns keep a minimum
+        # width and scroll sideways (the focused one is scrolled into view).
+        narrow = event.size.width < 100
+        self.set_class(narrow, "-narrow")
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int | None = None) -> None:
+        """Columns narrower than ``MIN_COLUMN_WIDTH`` would be unreadable: give them a fixed
+        width and let the row scroll sideways instead."""
+        width = width or self.size.width
+        if width:
+            scroll = width // max(len(self.views), 1) < MIN_COLUMN_WIDTH
+            self.query_one("#compare-columns").set_class(scroll, "-scroll")
+
     def _show_focus(self) -> None:
         for index, view in enumerate(self.views):
             view.set_class(index == self.focus_index, "-focused")
         view = self.focused_view
+        if view.is_mounted:  # after the next layout: a column just added has no place yet
+            columns = self.query_one("#compare-columns")
+            self.call_after_refresh(columns.scroll_to_widget, view, animate=False)
         slider = self.query_one(BudgetSlider)
         slider.set_value(view.column.budget.limit)
         slider.set_precision(view.capabilities)
@@ -250,11 +275,27 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
 
     def _set_budget(self, value: int | None) -> None:
         view = self.focused_view
-        view.column.budget.set_limit(value)
+        column = view.column
+        fit = fit_for(self.services.settings, column.backend, column.history, value)
+        column.budget.set_limit(fit.budget)  # always leaves the column room to answer
         view.refresh_label()
-        self.query_one(BudgetSlider).set_value(value)
+        slider = self.query_one(BudgetSlider)
+        slider.set_value(value)
+        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        if fit.clamped:
+            self.notify(fit.note, markup=False)
         if view.state == "running" and view.view is not None:
-            view.view.show_note(f"budget → {step_label(value)}: {self._when(view)}")
+            view.view.show_note(f"budget → {step_label(fit.budget)}: {self._when(view)}")
+
+    def action_budget_max(self) -> None:
+        """The focused column's largest budget that still leaves room for its answer."""
+        column = self.focused_view.column
+        largest_step = self.query_one(BudgetSlider).largest()
+        room = fit_for(self.services.settings, column.backend, column.history, None).largest
+        if room is not None and (largest_step is None or room < largest_step):
+            self._set_budget(room)
+        else:
+            self._set_budget(largest_step)
 
     def _when(self, view: CompareColumn) -> str:
         if view.capabilities.live_budget:
@@ -312,6 +353,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.views.append(view)
         await self.query_one("#compare-columns").mount(view)
         self.focus_index = len(self.views) - 1
+        self._fit_columns()
         self._show_focus()
 
     async def action_remove_column(self) -> None:
@@ -324,6 +366,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         view = self.views.pop(self.focus_index)
         await view.remove()
         self.focus_index = min(self.focus_index, len(self.views) - 1)
+        self._fit_columns()
         self._show_focus()
 
     async def action_move_column(self, step: int) -> None:
@@ -356,27 +399,3 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
             conversation_id=column.conversation_id,
         )
         self.dismiss(self._promoted)
-
-
-async def open_compare(chat: ChatScreen) -> None:
-    """Open compare from ``chat``: two columns on the chat's backend (the chat's budget and
-    ``other_budget``), each starting from the chat's history. Refused, with a note, while a
-    reply streams or the backend is not ready.
-    """
-    if chat.generating:
-        chat.notify("A reply is streaming: cancel it first, then compare.", markup=False)
-        return
-    slot = chat.slot
-    if not slot.settled or slot.backend is None:
-        reason = slot.error.message if slot.error else "the backend is still starting"
-        chat.notify(f"Compare needs the chat's backend: {reason}.", markup=False)
-        return
-    pool = BackendPool(chat.services.backend_factory)
-    pool.borrow(slot.name, slot.backend)
-    # The chat's request history without a new prompt: every answered exchange.
-    base = chat.conversation.messages_for(Exchange(""))[:-1]
-    steps = steps_from_settings(chat.services.settings.budget_steps)
-    budgets = (chat.budget_value, other_budget(steps, chat.budget_value))
-    columns = [Column(slot.backend, Budget(value), list(base)) for value in budgets]
-    screen = CompareScreen(chat.services, columns, pool=pool, base=base)
-    chat.app.push_screen(screen, partial(promote_into_chat, chat))

@@ -7,9 +7,13 @@ Every binding is ``priority`` (it works while the prompt has focus) and has an i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual.app import App
 from textual.binding import Binding, BindingType
 
-from tui.bindings import spec_by_id
+from tui.bindings import keys_shown, spec_by_id
 
 SHARED_IDS = ("budget_down", "budget_up", "budget_off", "budget_max", "stop_thinking",
               "toggle_thinking")  # fmt: skip
@@ -46,3 +50,11 @@ def compare_bindings() -> list[BindingType]:
         for binding_id, key, action, text, footer in COMPARE_KEYS
     ]  # fmt: skip
     return bindings
+
+
+def compare_key_table(app: App[Any], keymap: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
+    """Rows of (key, description, id) of compare's own keys (the budget keys are the chat's)."""
+    for binding_id, key, _action, text, _footer in COMPARE_KEYS:
+        yield keys_shown(app, keymap.get(binding_id, key)), text, binding_id
+    budget = ", ".join(keys_shown(app, keymap.get(i, spec_by_id(i).key)) for i in SHARED_IDS)
+    yield budget, "The chat's budget and thinking keys act on the focused column", ""

@@ -26,6 +26,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
+from backends.tokens import estimate_tokens
 from tui.screens.conversation import (
     CANCELLED,
     COMPLETE,
@@ -57,15 +58,19 @@ def status_for(finished: Finished) -> str:
     return COMPLETE
 
 
-def stop_note(finished: Finished) -> str:
-    """A note for endings worth mentioning (length cap, skipped events)."""
+def stop_note(finished: Finished, budget: int | None = 1) -> str:
+    """A note for endings worth mentioning (length cap, skipped events, how the budget went).
+
+    A budget that was off or auto and simply not sent says nothing new: no note for it.
+    """
     notes = []
     if finished.stop_reason is StopReason.LENGTH:
         notes.append("stopped at the token limit (max_tokens or the context window)")
     if finished.skipped_events:
         notes.append(f"{finished.skipped_events} malformed event(s) skipped")
-    if finished.budget_applied:
-        notes.append(finished.budget_applied)
+    applied = finished.budget_applied
+    if applied and not (budget in (0, None) and "not sent" in applied):
+        notes.append(applied)
     return " · ".join(notes)
 
 
@@ -98,6 +103,7 @@ class ReplyJob:
     backend: Backend | None = None
     meter: MessageMeter | None = None
     recording: ReplyRecording | None = None
+    reported_model: str = ""  # the model the backend said it used, when not the configured one
     _reply: Reply = field(default_factory=Reply)  # what the model said so far
 
     async def run(self) -> MeterReading | None:
@@ -143,7 +149,8 @@ class ReplyJob:
 
     def header(self) -> str:
         """``local · model.gguf · budget 1k``: who answered and what was asked for."""
-        model = model_label(self.record.model) if self.record.model else "…"
+        base_url = self.backend.spec.base_url if self.backend else None
+        model = model_label(self.record.model, base_url) if self.record.model else "…"
         return f"{self.record.backend} · {model} · budget {self.record.budget}"
 
     async def _stream(self, backend: Backend) -> None:
@@ -154,6 +161,11 @@ class ReplyJob:
             conversation_id=self.conversation.id,
         )
         assert self.meter is not None
+        # A local count of the prompt: a reply cut short before the provider reports usage
+        # (cancelled) can still be priced, marked as an estimate, as ask and compare do.
+        self.meter.input_estimate = await asyncio.to_thread(
+            lambda: sum(estimate_tokens(m.text) for m in request.messages)
+        )
         self.meter.start()
         finished: Finished | None = None
         stream = backend.stream(request)
@@ -200,6 +212,10 @@ class ReplyJob:
 
     async def _end(self, finished: Finished) -> None:
         self.record.continuation = finished.continuation
+        if finished.model and finished.model != self.record.model:
+            # The server's own id (e.g. for a server configured without a model).
+            self.record.model = self.reported_model = finished.model
+            self.view.set_header(self.header())
         status = status_for(finished)
         if status == ERROR:
             error = finished.error or PonderError(
@@ -208,7 +224,7 @@ class ReplyJob:
             )
             await self._fail(error)
             return
-        await self._finish(status, stop_note(finished))
+        await self._finish(status, stop_note(finished, self.budget.limit))
 
     async def _fail(self, error: PonderError) -> None:
         self.record.error = error

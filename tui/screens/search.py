@@ -34,13 +34,16 @@ def short(text: str, width: int) -> str:
 
 
 def chat_row(chat: ChatSummary, *, current: bool) -> Text:
-    """``● title   12 msgs  local        2025-03-01 14:05`` (● marks the open chat)."""
+    """``● 12  title   12 msgs  local        2025-03-01 14:05`` (● marks the open chat).
+
+    The number is the chat id that ``ponder export N`` and ``ponder history`` use.
+    """
     marker = "●" if current else " "
-    title = short(flat(" ".join(chat.title.split())) or NO_TITLE, TITLE_WIDTH)
+    title = short(flat(" ".join(chat.title.split())) or NO_TITLE, TITLE_WIDTH - 6)
     backend = short(flat(chat.backend or "-"), 12)
     return Text(
-        f"{marker} {title:<{TITLE_WIDTH}} {chat.message_count:>4} msgs  {backend:<12} "
-        f"{when(chat.updated_at)}"
+        f"{marker} {chat.id:>4}  {title:<{TITLE_WIDTH - 6}} {chat.message_count:>4} msgs  "
+        f"{backend:<12} {when(chat.updated_at)}"
     )
 
 

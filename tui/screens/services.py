@@ -42,6 +42,7 @@ class BackendSlot:
         self.name = name
         self.backend: Backend | None = None
         self.error: PonderError | None = None
+        self.reported_model = ""  # the model the server said it used (for a ``default`` one)
         self._done = asyncio.Event()
 
     @property

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from backends.base import Capabilities
+from backends.base import PROMPTED, Capabilities, thinking_label
 
 PRECISION_LABELS = {
     "exact": "exact",
@@ -48,7 +48,9 @@ def precision_text(capabilities: Capabilities) -> str:
     if capabilities.budget_precision == "none":
         return precision
     when = "live" if capabilities.live_budget else "next request"
-    return f"{precision} · {when}"
+    fmt = capabilities.thinking_format
+    source = "" if fmt is None else (" · prompted" if fmt == PROMPTED else " · native")
+    return f"{precision} · {when}{source}"
 
 
 class BudgetStep(Static):
@@ -87,6 +89,8 @@ class BudgetSlider(Horizontal):
         self.steps = list(steps) or [0]
         self.value = value
         self._precision = Static("", classes="budget-precision")
+        self._note = Static("", classes="budget-note")
+        self._note.display = False
         self._spent = Static("", classes="budget-spent")
 
     def compose(self) -> ComposeResult:
@@ -94,6 +98,7 @@ class BudgetSlider(Horizontal):
         for step in self.steps:
             yield BudgetStep(step)
         yield self._precision
+        yield self._note
         yield self._spent
 
     def on_mount(self) -> None:
@@ -131,6 +136,13 @@ class BudgetSlider(Horizontal):
         """Show how the current backend honours the budget (``…`` while it loads)."""
         text = "…" if capabilities is None else precision_text(capabilities)
         self._precision.update(Content(text))
+        # The full line (where thinking comes from) is the tooltip; the picker shows it too.
+        self._precision.tooltip = (thinking_label(capabilities) or None) if capabilities else None
+
+    def set_note(self, text: str) -> None:
+        """A short note next to the precision: a clamped budget, how to turn thinking on."""
+        self._note.update(Content(text))
+        self._note.display = bool(text)
 
     def set_spent(self, tokens: int | None, budget: str, *, estimated: bool = False) -> None:
         """Show the reasoning tokens the current (or last) reply spent of its ``budget``."""

@@ -12,6 +12,7 @@ from textual.widgets.markdown import MarkdownStream
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
+from tui.widgets.answer_markdown import AnswerMarkdown
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
@@ -43,7 +44,7 @@ class AssistantMessage(Vertical):
         self._header = Static(Content(printable(header)), classes="reply-header")
         self.thinking = ThinkingPane(summary=summary_thinking)
         self.thinking.display = False
-        self.answer = Markdown(open_links=False, classes="answer")
+        self.answer = AnswerMarkdown(classes="answer")  # single newlines kept, tables aligned
         self.answer.display = False
         self.note = Static("", classes="reply-note")
         self.note.display = False
@@ -178,10 +179,20 @@ class MessageList(VerticalScroll):
     """The scrolling list of messages; follows new text until the user scrolls up.
 
     Uses Textual's anchor: scrolling up releases it, scrolling back to the bottom restores it.
+    ``welcome`` is the line an empty chat shows (the screen sets it from the bound keys).
     """
 
+    welcome = WELCOME
+
     def compose(self) -> ComposeResult:
-        yield Static(WELCOME, classes="welcome")
+        yield Static(Content(self.welcome), classes="welcome")
+
+    def set_welcome(self, text: str) -> None:
+        """Use ``text`` as the welcome line (now, and after every ``clear``)."""
+        self.welcome = text
+        for welcome in self.query(".welcome"):
+            if isinstance(welcome, Static):
+                welcome.update(Content(text))
 
     def on_mount(self) -> None:
         self.anchor()
@@ -196,5 +207,5 @@ class MessageList(VerticalScroll):
     async def clear(self) -> None:
         """Remove every message (new chat) and show the welcome text again."""
         await self.remove_children()
-        await self.mount(Static(WELCOME, classes="welcome"))
+        await self.mount(Static(Content(self.welcome), classes="welcome"))
         self.anchor()

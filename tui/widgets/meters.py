@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from backends.local.model_files import EMBEDDED_NAME
 from backends.meter_lines import format_meter_line, format_seconds
 from backends.meters import MeterReading, SessionTotals
 from backends.pricing import format_usd
@@ -36,9 +38,19 @@ class MeterLine(Static):
         self._lines = lines
 
 
-def model_label(model: str) -> str:
-    """A short model name: the file name of a local model path, the id of a remote one."""
-    if "/" in model or model.endswith(".gguf"):
+def model_label(model: str, base_url: str | None = None) -> str:
+    """One short model name everywhere (live, resumed, picker, compare).
+
+    The file name of a local model path (``embedded`` is the bundled model's file name, as a
+    resumed chat stores it), the id of a remote one. A server configured without a model
+    (``default``) is named by its host until it reports the model it used.
+    """
+    if model == "embedded":
+        return EMBEDDED_NAME
+    if model in ("", "default") and base_url:
+        host = urlsplit(base_url).netloc
+        return f"{host} (server's model)" if host else model
+    if model.endswith(".gguf") or (model.startswith(("/", "~", ".")) and "/" in model):
         return Path(model).name
     return model
 
@@ -72,9 +84,11 @@ class StatusBar(Horizontal):
         yield self._left
         yield self._right
 
-    def show_backend(self, backend: str, model: str, state: str = "") -> None:
+    def show_backend(
+        self, backend: str, model: str, state: str = "", base_url: str | None = None
+    ) -> None:
         """Name the backend in use, its model and a state (``loading model…``, an error)."""
-        self.backend, self.model, self.state = backend, model_label(model), state
+        self.backend, self.model, self.state = backend, model_label(model, base_url), state
         self._draw()
 
     def show_state(self, state: str) -> None:

@@ -8,20 +8,23 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.alt_enter import install as install_alt_enter
 from tui.safe_text import printable
 from tui.widgets import paste_guard
 
 paste_guard.install()  # before the app starts: the driver builds its parser when it starts
+install_alt_enter()  # alt+enter arrives as ESC CR; without this Textual reports a plain Enter
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
-PLACEHOLDER = "Ask something — Enter sends · shift+enter or ctrl+j: new line · F1: keys"
+PLACEHOLDER = "Ask something — Enter sends · ctrl+j or alt+enter: new line · F1: keys"
 
 
 class PromptInput(TextArea):
     """A TextArea whose Enter posts ``Submitted`` instead of inserting a newline.
 
-    The text is left in place: the screen clears it once it accepts the message (a message sent
-    while a reply streams is refused and must not be lost).
+    The prompt is cleared at once, before ``Submitted`` is posted, so a key typed right after
+    Enter lands in the empty prompt and is never wiped by a late clear. A screen that refuses
+    the message (a reply is streaming) puts the text back with ``give_back``.
     """
 
     @dataclass
@@ -46,12 +49,34 @@ class PromptInput(TextArea):
             placeholder=PLACEHOLDER,
         )
 
+    @dataclass
+    class EditLast(Message):
+        """Up was pressed in the empty prompt: the screen may offer the last message to edit."""
+
+        prompt_input: PromptInput
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    def give_back(self, text: str) -> None:
+        """Put a refused message back in front of anything typed since it was sent."""
+        self.text = text + self.text
+        self.move_cursor(self.document.end)
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            if self.text.strip():
-                self.post_message(self.Submitted(self, self.text))
+            text = self.text
+            if text.strip():
+                self.clear()
+                self.post_message(self.Submitted(self, text))
+            return
+        if event.key == "up" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.EditLast(self))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
