@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -21,6 +23,11 @@ class LocalOptions(BaseModel):
     n_threads: int | None = Field(None, ge=1, description="decode threads")
     n_threads_batch: int | None = Field(None, ge=1, description="prompt-evaluation threads")
     n_gpu_layers: int | None = Field(None, ge=-1, description="layers to offload (-1 = all)")
+    extra_buffers: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="llama.cpp's extra CPU buffer types (weight repacking); auto = off on AMX "
+        "CPUs, where that path crashes",
+    )
     chat_format: str | None = Field(
         None, description="llama-cpp-python chat format name; default: the GGUF's own template"
     )
