@@ -171,6 +171,7 @@ def reply_json(
             "requested": request.budget.describe(),
             "minimum": request.budget.minimum,
             "reasoning_tokens_spent": reading.usage.reasoning,
+            "forced_close_tokens": finished.forced_close_tokens,
             "applied": finished.budget_applied,
             "precision": backend.capabilities.budget_precision,
         },
@@ -194,4 +195,14 @@ async def run_backends(settings: Settings) -> int:
         state = "ok" if reason is None else reason
         model = entry.model or entry.base_url or "-"
         print(f"{name:<{width}}  {entry.kind:<16} {model:<36} {state} {mark}".rstrip())
+        for note in backend_notes(settings, name) if reason is None else []:
+            print(f"{'':<{width}}  {note}")
     return 0
+
+
+def backend_notes(settings: Settings, name: str) -> list[str]:
+    """The backend's own one-line notes (the local CPU path chosen); none if it cannot build."""
+    try:
+        return build_backend(settings, name).notes()
+    except PonderError:
+        return []
