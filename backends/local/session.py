@@ -310,6 +310,9 @@ class LlamaSession:
         params.n_ctx = n_ctx
         params.n_batch = self.n_batch
         params.n_ubatch = self.n_batch
+        # Only the last position of a batch is ever sampled: one row of logits, not n_batch
+        # rows (which would size the compute buffer for 512 x n_vocab floats, ~96 MB here).
+        params.n_outputs_max = 1
         if o.n_threads is not None:
             params.n_threads = o.n_threads
         if o.n_threads_batch is not None:
