@@ -362,7 +362,10 @@ class LlamaSession:
         """
         held = self.tokens
         n = min(len(held), len(target))
-        common = next((i for i in range(n) if held[i] != target[i]), n)
+        if n == len(held) and list(target[:n]) == held:  # the usual case, at C speed
+            common = n
+        else:
+            common = next((i for i in range(n) if held[i] != target[i]), n)
         if self.recurrent and common < len(held):
             return 0  # recurrent state cannot be cut back to a prefix
         if common == len(target) and not (self.logits_ready and common == len(held)):
