@@ -52,7 +52,7 @@ from backends.local.session import Sampler
 
 Emit = Callable[[StreamEvent], None]
 CONTINUE = object()  # keep sampling
-NEXT_PHASE = object()  # text was forced (evaluated with the next sample)
+FORCED = object()  # text was forced (evaluated with the next sample)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +172,7 @@ class ReplyDecoder:
                     break
                 session.evaluate(self.context)
                 outcome = self._step(self.sampler.sample())
-                if outcome is not CONTINUE and outcome is not NEXT_PHASE:
+                if outcome is not CONTINUE and outcome is not FORCED:
                     stop = outcome
         finally:
             for sampler in (self.sampler, self.no_eog):
@@ -204,7 +204,7 @@ class ReplyDecoder:
             self.last_usage = self.output
             self.emit(UsageUpdate(self.usage()))
         full = self.output >= self.sampling.max_tokens or len(self.context) >= self.n_ctx
-        if full and (outcome is CONTINUE or outcome is NEXT_PHASE):
+        if full and (outcome is CONTINUE or outcome is FORCED):
             return StopReason.LENGTH  # stop before evaluating a token nothing will follow
         return outcome
 
@@ -306,7 +306,7 @@ class ReplyDecoder:
             return StopReason.LENGTH
         self._emit_reasoning(text)
         self.applied.extensions += 1
-        return NEXT_PHASE
+        return FORCED
 
     def _force_close(self, snap: BudgetSnapshot, spent: int, ending: Ending):
         pending = self.matcher.pending if self.matcher is not None else ""
@@ -347,7 +347,7 @@ class ReplyDecoder:
             return StopReason.LENGTH
         self.forced_close = len(self.context) - before
         self._enter_answer()
-        return NEXT_PHASE
+        return FORCED
 
     def _append_forced(self, text: str) -> bool:
         """Add forced text to the context; False when it does not fit the limits."""
