@@ -127,7 +127,10 @@ class Sampler:
         if sampling.repeat_penalty != 1.0:
             add(
                 self.chain,
-                llama_cpp.llama_sampler_init_penalties(64, sampling.repeat_penalty, 0, 0),
+                # the binding's argument list, as llama-cpp-python itself calls it
+                llama_cpp.llama_sampler_init_penalties(
+                    session.n_vocab, 64, sampling.repeat_penalty, 0.0, 0.0
+                ),
             )
         if sampling.temperature == 0.0:
             add(self.chain, llama_cpp.llama_sampler_init_greedy())

@@ -164,3 +164,20 @@ def test_ask_json_budget_16_reports_at_most_16(tmp_path: Path) -> None:
     budget = json.loads(result.stdout)["budget"]
     assert 0 < budget["reasoning_tokens_spent"] <= 16
     assert budget["forced_close_tokens"] in (0, 4, 5)  # "\n</think>\n\n" when forced
+
+
+async def test_repeat_penalty_and_the_eog_ban_build_valid_chains(
+    make_backend: MakeBackend, tiny_gguf: Path
+) -> None:
+    backend = make_backend(tiny_gguf, repeat_penalty=1.3)
+    reply = await run(backend, ChatRequest(ASK, budget=Budget(8), seed=2, max_tokens=30))
+    assert reply.finished.usage.output == 30 and reply.text
+    session = backend.loaded.session
+    from backends.local.sampler import Sampling
+
+    sampling = Sampling(0.7, 0.95, 40, 0.05, 1.3, 1, 10)
+    banned = session.sampler(sampling, 1, ban_eog=True)
+    try:
+        assert not any(session.is_eog(banned.sample()) for _ in range(20))
+    finally:
+        banned.close()
