@@ -391,8 +391,9 @@ class LlamaSession:
             return keep
         self.ensure_room(len(target))
         batch = self.batch
-        for start in range(0, len(rest), self.n_batch):
-            chunk = rest[start : start + self.n_batch]
+        step = min(self.n_batch, int(llama_cpp.llama_n_batch(self.ctx)))  # a small context
+        for start in range(0, len(rest), step):  # clamps its batch size to its own size
+            chunk = rest[start : start + step]
             pos = len(self.tokens)
             for i, token in enumerate(chunk):
                 batch.token[i] = token
@@ -425,6 +426,7 @@ class LlamaSession:
     def eval_counts(self) -> tuple[int, int]:
         """llama.cpp's own (prompt-batch, single-token) evaluation counters, over every context
         this session used (llama.cpp reports an unused counter as 1; that is read as 0)."""
+        llama_cpp.llama_synchronize(self.ctx)  # llama.cpp adds a batch to them when it syncs
         data = llama_cpp.llama_perf_context(self.ctx)
         batch = int(data.n_p_eval) if self._did[0] else 0
         single = int(data.n_eval) if self._did[1] else 0
