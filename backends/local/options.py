@@ -18,7 +18,11 @@ class LocalOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    n_ctx: int = Field(4096, ge=0, description="context window in tokens (0 = the model's own)")
+    n_ctx: int = Field(
+        4096,
+        ge=0,
+        description="largest context in tokens (0 = the model's own); it starts at 512 and grows",
+    )
     n_batch: int = Field(512, ge=1, description="prompt tokens evaluated per batch")
     n_threads: int | None = Field(None, ge=1, description="decode threads")
     n_threads_batch: int | None = Field(None, ge=1, description="prompt-evaluation threads")
