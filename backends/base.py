@@ -200,3 +200,8 @@ class Backend(abc.ABC):
 
     def describe(self) -> str:
         return f"{self.name} ({self.kind}: {self.model})"
+
+    def notes(self) -> list[str]:
+        """One-line facts about how this backend will run (e.g. the local CPU path chosen),
+        shown by ``ponder backends``; none by default."""
+        return []

@@ -150,6 +150,9 @@ class Finished:
     provider_cost_usd: float | None = None
     skipped_events: int = 0
     budget_applied: str | None = None
+    # Tokens a budget-forcing backend wrote to close the thinking (the local one); they are in
+    # ``usage.output`` but not in ``usage.reasoning``, which counts what the model thought.
+    forced_close_tokens: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -172,6 +172,7 @@ def reply_json(
             "requested": request.budget.describe(),
             "minimum": request.budget.minimum,
             "reasoning_tokens_spent": reading.usage.reasoning,
+            "forced_close_tokens": finished.forced_close_tokens,
             "applied": finished.budget_applied,
             "precision": backend.capabilities.budget_precision,
         },
@@ -196,4 +197,14 @@ async def run_backends(settings: Settings) -> int:
         model = entry.model or entry.base_url or "-"
         line = f"{name:<{width}}  {entry.kind:<16} {model:<36} {one_line(state)} {mark}"
         print(printable(line.rstrip()))
+        for note in backend_notes(settings, name) if reason is None else []:
+            print(printable(f"{'':<{width}}  {note}"))
     return 0
+
+
+def backend_notes(settings: Settings, name: str) -> list[str]:
+    """The backend's own one-line notes (the local CPU path chosen); none if it cannot build."""
+    try:
+        return build_backend(settings, name).notes()
+    except PonderError:
+        return []

@@ -305,6 +305,7 @@ def column_json(column: Column, o: ColumnOutcome) -> dict[str, Any]:
         "budget": {
             "requested": o.budget,
             "reasoning_tokens_spent": o.reading.usage.reasoning,
+            "forced_close_tokens": finished.forced_close_tokens,
             "applied": finished.budget_applied,
             "precision": backend.capabilities.budget_precision,
         },

@@ -16,8 +16,7 @@ from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import llama_cpp
-
+from backends.answer_room import ANSWER_RESERVE, BudgetFit, fit_budget
 from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
 from backends.errors import ContextTooLong, ModelLoadError, PonderError, ProviderError
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
@@ -28,6 +27,17 @@ from backends.local.model_files import check_gguf_file
 from backends.local.options import LocalOptions
 from backends.local.prompt import build_prompt
 from backends.local.sampler import Sampling
+from backends.local.session import buffer_choice
+
+
+def answer_room(limit: int | None, max_tokens: int, free_context: int) -> BudgetFit:
+    """The budget that leaves the answer room in the output cap and the free context.
+
+    The reserve is ``ANSWER_RESERVE`` but at most an eighth of the output cap, so that a small
+    deliberate cap (``max_tokens=40``, a test or an eval) still leaves thinking possible.
+    """
+    reserve = min(ANSWER_RESERVE, max(1, max_tokens // 8))
+    return fit_budget(limit, max_tokens, free_context, reserve)
 
 
 class LocalBackend(Backend):
@@ -100,6 +110,17 @@ class LocalBackend(Backend):
         return self._loaded
 
     @property
+    def cpu_note(self) -> str:
+        """The AMX guard's choice for this machine and why, e.g. "extra buffer types off: this
+        CPU has AMX (llama.cpp's AMX path crashes, issue 20824)"."""
+        if self._loaded is not None:
+            return self._loaded.cpu_note
+        return buffer_choice(self.options).note
+
+    def notes(self) -> list[str]:
+        return [self.cpu_note]
+
+    @property
     def loaded(self) -> LoadedModel | None:
         return self._loaded
 
@@ -132,8 +153,7 @@ class LocalBackend(Backend):
         """llama.cpp's own (prompt-batch, single-token) evaluation counters for this context."""
         if self._loaded is None:
             return (0, 0)
-        data = llama_cpp.llama_perf_context(self._loaded.llm.ctx)
-        return (int(data.n_p_eval), int(data.n_eval))
+        return self._loaded.session.eval_counts()
 
     # ---- streaming ---------------------------------------------------------------------------
 
@@ -224,7 +244,10 @@ class LocalBackend(Backend):
 
     def _decode_reply(self, loaded: LoadedModel, request: ChatRequest, emit, cancel) -> Finished:
         self._switch_conversation(loaded, request.conversation_id)
-        think = request.budget.snapshot().limit != 0
+        sampling = self._sampling(request)
+        n_ctx = loaded.session.max_ctx
+        limit = request.budget.snapshot().limit
+        think = limit != 0
         try:
             prompt = build_prompt(loaded, request.messages, think)
         except ValueError as exc:  # the template's raise_exception, e.g. roles must alternate
@@ -232,15 +255,18 @@ class LocalBackend(Backend):
                 f"the model's chat template rejected the conversation: {exc}",
                 "set chat_format in this backend's options, or change the conversation",
             ) from None
-        n_ctx = int(loaded.llm.n_ctx())
         if len(prompt.tokens) >= n_ctx:
             raise ContextTooLong(
                 f"the prompt has {len(prompt.tokens)} tokens; the context holds {n_ctx}",
                 "start a new chat, or raise n_ctx in this backend's options",
             )
-        decoder = ReplyDecoder(
-            loaded, prompt, self._sampling(request), request.budget, emit, cancel
-        )
+        room = answer_room(limit, sampling.max_tokens, n_ctx - len(prompt.tokens))
+        if think and room.largest == 0:  # no room to think at all: answer at once
+            prompt = build_prompt(loaded, request.messages, False)
+        if room.clamped:
+            emit(StatusNote("budget", room.note))
+        decoder = ReplyDecoder(loaded, prompt, sampling, request.budget, emit, cancel, room)
+        decoder.room_noted = room.clamped
         finished = decoder.run()
         self.last_reply = decoder.trace()
         return finished
@@ -264,7 +290,7 @@ class LocalBackend(Backend):
         if conversation == self._conversation:
             return
         if self._conversation is not None:
-            self._snapshots.save(self._conversation, loaded.llm)
+            self._snapshots.save(self._conversation, loaded.session)
         if conversation is not None:
-            self._snapshots.restore(conversation, loaded.llm)
+            self._snapshots.restore(conversation, loaded.session)
         self._conversation = conversation

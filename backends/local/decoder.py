@@ -1,21 +1,22 @@
 """Decode one reply on the worker thread: thinking, budget forcing, answer.
 
-The context is one list of token ids. Each phase is one ``Llama.generate`` call over the whole
-list; llama-cpp-python's prefix match then evaluates only what is new since the last call (the
-last sampled token plus any forced text), so forcing a close, appending "Wait" or rolling back
-never re-evaluates the history. A phase ends as soon as text must be forced, before the last
-kept token is evaluated on its own, so it is evaluated in the same batch as the forced text.
+The context is one list of token ids, and the loop is plain: make the session's KV cache hold
+the context (it evaluates only what is new: the last kept token, plus any forced text), sample
+one token, let ``forcing.decide`` say what to do with it, then keep it, force text, or roll the
+context back. Forced text is never evaluated on its own: it goes into the same batch as the last
+kept token, at the next sample, so forcing a close, appending "Wait" or rolling back never
+re-evaluates the history.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import llama_cpp
-
+from backends.answer_room import BudgetFit
 from backends.budget import Budget, BudgetSnapshot
 from backends.events import (
     Finished,
@@ -44,14 +45,14 @@ from backends.local.forcing import (
     reached,
     wants_more,
 )
-from backends.local.kvstate import reusable_prefix
 from backends.local.loader import LoadedModel
 from backends.local.prompt import Prompt
-from backends.local.sampler import Sampling, sample_without_eog
+from backends.local.sampler import Sampling
+from backends.local.session import Sampler
 
 Emit = Callable[[StreamEvent], None]
-CONTINUE = object()  # keep sampling in this phase
-NEXT_PHASE = object()  # text was forced: start a new generate() call
+CONTINUE = object()  # keep sampling
+FORCED = object()  # text was forced (evaluated with the next sample)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,8 @@ class ReplyTrace:
     """The token ids of one finished reply, for inspection (tests, debugging).
 
     ``tokens`` is the whole context: prompt, thinking, forced text and answer. ``think_start`` /
-    ``think_end`` delimit the thinking (``think_end`` is just after the closing text).
+    ``think_end`` delimit the thinking (``think_end`` is just after the closing text), and
+    ``forced_close`` is how many of those last tokens ponder forced to close it.
     """
 
     tokens: tuple[int, ...]
@@ -67,6 +69,7 @@ class ReplyTrace:
     cached: int
     think_start: int | None
     think_end: int | None
+    forced_close: int = 0
 
 
 class ReplyDecoder:
@@ -80,9 +83,12 @@ class ReplyDecoder:
         budget: Budget,
         emit: Emit,
         cancel: threading.Event,
+        room: BudgetFit | None = None,
     ) -> None:
         self.model = model
-        self.llm = model.llm
+        self.room = room  # the largest budget that leaves the answer room (None: uncapped)
+        self.room_noted = False
+        self.session = model.session
         self.tags = model.tags
         self.sampling = sampling
         self.budget = budget
@@ -90,7 +96,10 @@ class ReplyDecoder:
         self.cancel = cancel
         self.context = list(prompt.tokens)
         self.prompt_len = len(prompt.tokens)
-        self.n_ctx = int(self.llm.n_ctx())
+        self.n_ctx = self.session.max_ctx
+        self.forced_close = 0  # tokens of closing text ponder forced (not the model's thinking)
+        self.sampler: Sampler | None = None
+        self.no_eog: Sampler | None = None
         self.cached = 0
         self.thinking = prompt.thinking
         self.think_start: int | None = self.prompt_len if prompt.thinking else None
@@ -107,7 +116,6 @@ class ReplyDecoder:
             none = "no thinking" if self.tags.can_think else "no thinking (the model has none)"
             self.applied.no_thinking = none
         self.extend_cost = len(model.tokenize("\n" + sampling.extend_text))
-        self.phases = 0
         self.sampled = 0
         self.last_usage = 0
         self.t_start = self.t_first = self.t_last = 0.0
@@ -124,10 +132,11 @@ class ReplyDecoder:
         return len(self.context) - self.think_start if self.think_start is not None else 0
 
     def reasoning_tokens(self) -> int:
+        """What the model thought: the thinking block without the closing text ponder forced."""
         if self.think_start is None:
             return 0
         end = self.think_end if self.think_end is not None else len(self.context)
-        return end - self.think_start
+        return end - self.think_start - self.forced_close
 
     def usage(self) -> Usage:
         return Usage(
@@ -139,18 +148,36 @@ class ReplyDecoder:
 
     def trace(self) -> ReplyTrace:
         return ReplyTrace(
-            tuple(self.context), self.prompt_len, self.cached, self.think_start, self.think_end
+            tuple(self.context),
+            self.prompt_len,
+            self.cached,
+            self.think_start,
+            self.think_end,
+            self.forced_close,
         )
 
     # ---- the loop -------------------------------------------------------------------------
 
     def run(self) -> Finished:
         """Decode until the model stops, a limit hits or ``cancel`` is set; emit as it goes."""
-        self.cached = reusable_prefix(self.llm, self.context)
+        session = self.session
+        self.cached = session.reusable(self.context)
         self.t_start = time.perf_counter()
+        self.sampler = session.sampler(self.sampling, self.sampling.seed)
         stop = None
-        while stop is None:
-            stop = StopReason.CANCELLED if self.cancel.is_set() else self._phase()
+        try:
+            while stop is None:
+                if self.cancel.is_set():
+                    stop = StopReason.CANCELLED
+                    break
+                session.evaluate(self.context)
+                outcome = self._step(self.sampler.sample())
+                if outcome is not CONTINUE and outcome is not FORCED:
+                    stop = outcome
+        finally:
+            for sampler in (self.sampler, self.no_eog):
+                if sampler is not None:
+                    sampler.close()
         if self.thinking and self.matcher is not None and self.matcher.pending:
             self._emit_reasoning(self.matcher.pending)  # cut off mid-thought: show all of it
         self.applied.requested = self.budget.describe()  # as it stands at the end
@@ -160,36 +187,8 @@ class ReplyDecoder:
             timings=self._timings(),
             model=self.model.path.name,
             budget_applied=self.applied.describe(),
+            forced_close_tokens=self.forced_close,
         )
-
-    def _phase(self) -> StopReason | None:
-        """One ``generate`` call; None when text was forced and a new phase must start."""
-        s = self.sampling
-        self.phases += 1
-        self.llm.set_seed(self._seed())
-        tokens = self.llm.generate(
-            self.context,
-            temp=s.temperature,
-            top_p=s.top_p,
-            top_k=s.top_k,
-            min_p=s.min_p,
-            repeat_penalty=s.repeat_penalty,
-        )
-        try:
-            for token in tokens:
-                outcome = self._step(int(token))
-                if outcome is NEXT_PHASE:
-                    return None
-                if outcome is not CONTINUE:
-                    return outcome
-        finally:
-            tokens.close()
-        return StopReason.STOP
-
-    def _seed(self) -> int:
-        """A different seed per phase (each generate() call restarts its sampler)."""
-        seed = self.sampling.seed
-        return llama_cpp.LLAMA_DEFAULT_SEED if seed is None else seed + self.phases
 
     def _step(self, token: int):
         self.t_last = time.perf_counter()
@@ -205,16 +204,21 @@ class ReplyDecoder:
             self.last_usage = self.output
             self.emit(UsageUpdate(self.usage()))
         full = self.output >= self.sampling.max_tokens or len(self.context) >= self.n_ctx
-        if full and (outcome is CONTINUE or outcome is NEXT_PHASE):
+        if full and (outcome is CONTINUE or outcome is FORCED):
             return StopReason.LENGTH  # stop before evaluating a token nothing will follow
         return outcome
 
     def _answer_step(self, token: int):
         if self.model.is_eog(token):
             if self.strip_answer and self.applied.forced:
-                # Nothing answered yet after a forced close: take the best non-ending token.
-                self._keep_answer(sample_without_eog(self.llm, self.sampling, self._seed()))
-                return NEXT_PHASE
+                # Nothing answered yet after a forced close: sample again from the same
+                # logits (nothing was evaluated since) with every ending token banned.
+                if self.no_eog is None:
+                    self.no_eog = self.session.sampler(
+                        self.sampling, self.sampling.seed, ban_eog=True
+                    )
+                self._keep_answer(self.no_eog.sample())
+                return CONTINUE
             self.context.append(token)
             return StopReason.STOP
         self._keep_answer(token)
@@ -226,8 +230,20 @@ class ReplyDecoder:
 
     # ---- thinking ---------------------------------------------------------------------------
 
-    def _think_step(self, token: int):
+    def _snapshot(self) -> BudgetSnapshot:
+        """The live budget, capped so that the answer keeps its room (auto included)."""
         snap = self.budget.snapshot()
+        cap = self.room.largest if self.room is not None else None
+        if cap is None or (snap.limit is not None and snap.limit <= cap):
+            return snap
+        if snap.limit is not None and not self.room_noted:
+            self.room_noted = True  # a budget raised live past what leaves the answer room
+            note = f"budget {snap.limit} clamped to {cap}: the answer needs the rest"
+            self.emit(StatusNote("budget", note))
+        return dataclasses.replace(snap, limit=cap)
+
+    def _think_step(self, token: int):
+        snap = self._snapshot()
         spent = self.spent
         ending = Ending.NONE
         if self.model.is_eog(token):
@@ -258,7 +274,7 @@ class ReplyDecoder:
             if hit is not None:
                 return self._model_closed(hit, snap)
             self._emit_reasoning(shown)
-        snap = self.budget.snapshot()  # re-read: the UI may have moved it meanwhile
+        snap = self._snapshot()  # re-read: the UI may have moved it meanwhile
         if snap.limit is not None and self.spent > snap.limit and not snap.stop_requested:
             return self._rollback(snap, self.spent)
         if reached(snap, self.spent):
@@ -290,7 +306,7 @@ class ReplyDecoder:
             return StopReason.LENGTH
         self._emit_reasoning(text)
         self.applied.extensions += 1
-        return NEXT_PHASE
+        return FORCED
 
     def _force_close(self, snap: BudgetSnapshot, spent: int, ending: Ending):
         pending = self.matcher.pending if self.matcher is not None else ""
@@ -326,10 +342,12 @@ class ReplyDecoder:
         if self.matcher is not None:
             self.matcher.reset()
         self.detok.reset()
+        before = len(self.context)
         if not self._append_forced(text):
             return StopReason.LENGTH
+        self.forced_close = len(self.context) - before
         self._enter_answer()
-        return NEXT_PHASE
+        return FORCED
 
     def _append_forced(self, text: str) -> bool:
         """Add forced text to the context; False when it does not fit the limits."""
@@ -339,6 +357,9 @@ class ReplyDecoder:
         if len(forced) > room:
             return False
         self.context.extend(forced)
+        if self.sampler is not None:
+            for token in forced:
+                self.sampler.accept(token)  # repetition penalties see forced text too
         return True
 
     def _enter_answer(self) -> None:

@@ -10,32 +10,20 @@ sequence until the bytes that finish it arrive.
 from __future__ import annotations
 
 import codecs
-import ctypes
 from typing import Any
-
-import llama_cpp
 
 
 class PieceTable:
-    """Token id -> raw piece bytes, cached (special tokens render as nothing)."""
+    """Token id -> raw piece bytes (special tokens render as nothing), from a session's vocab.
+
+    Anything with a ``piece(token) -> bytes`` method will do: the session caches the pieces.
+    """
 
     def __init__(self, vocab: Any) -> None:
         self._vocab = vocab
-        self._cache: dict[int, bytes] = {}
-        self._buffer = ctypes.create_string_buffer(64)
 
     def piece(self, token: int) -> bytes:
-        cached = self._cache.get(token)
-        if cached is not None:
-            return cached
-        size = len(self._buffer)
-        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, size, 0, False)
-        if n < 0:  # the piece is longer than the buffer: grow it and ask again
-            self._buffer = ctypes.create_string_buffer(-n)
-            n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, -n, 0, False)
-        data = self._buffer.raw[: max(n, 0)]
-        self._cache[token] = data
-        return data
+        return self._vocab.piece(token)
 
 
 class Detokenizer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -16,11 +18,20 @@ class LocalOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    n_ctx: int = Field(4096, ge=0, description="context window in tokens (0 = the model's own)")
+    n_ctx: int = Field(
+        4096,
+        ge=0,
+        description="largest context in tokens (0 = the model's own); it starts at 512 and grows",
+    )
     n_batch: int = Field(512, ge=1, description="prompt tokens evaluated per batch")
     n_threads: int | None = Field(None, ge=1, description="decode threads")
     n_threads_batch: int | None = Field(None, ge=1, description="prompt-evaluation threads")
     n_gpu_layers: int | None = Field(None, ge=-1, description="layers to offload (-1 = all)")
+    extra_buffers: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="llama.cpp's extra CPU buffer types (weight repacking); auto = off on AMX "
+        "CPUs, where that path crashes",
+    )
     chat_format: str | None = Field(
         None, description="llama-cpp-python chat format name; default: the GGUF's own template"
     )

@@ -42,6 +42,5 @@ def build_prompt(model: LoadedModel, messages: Sequence[Message], think: bool) -
         if not opened:
             text += tags.open
         text = text.rstrip() + "\n\n" + tags.close + "\n\n"
-    llm = model.llm
-    tokens = llm.tokenize(text.encode("utf-8"), add_bos=not result.added_special, special=True)
-    return Prompt(list(tokens), thinking, text)
+    tokens = model.tokenize(text, add_bos=not result.added_special)
+    return Prompt(tokens, thinking, text)

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import llama_cpp
 import pytest
 
 from backends.local.detok import Detokenizer, PieceTable
+from backends.local.options import LocalOptions
+from backends.local.session import LlamaSession
 
 TEXT = "naïve café — 日本語のテキスト 🙂👍🏽 Ωμέγα ∑"
 
 
 @pytest.fixture(scope="module")
 def vocab_llama(tiny_gguf: Path):
-    llm = llama_cpp.Llama(str(tiny_gguf), vocab_only=True, verbose=False)
-    yield llm
-    llm.close()
+    session = LlamaSession(tiny_gguf, LocalOptions(n_threads=1, n_threads_batch=1))
+    yield session
+    session.close()
 
 
 def test_characters_split_across_tokens_come_out_whole(vocab_llama) -> None:
-    pieces = PieceTable(vocab_llama._model.vocab)
-    tokens = vocab_llama.tokenize(TEXT.encode(), add_bos=False, special=False)
+    pieces = PieceTable(vocab_llama)
+    tokens = vocab_llama.tokenize(TEXT, special=False)
     raw = [pieces.piece(t) for t in tokens]
     split = [p for p in raw if not _valid_utf8(p)]
     assert split, "the sample text must contain characters split across tokens"
@@ -33,18 +34,18 @@ def test_characters_split_across_tokens_come_out_whole(vocab_llama) -> None:
 
 
 def test_reset_drops_held_back_bytes(vocab_llama) -> None:
-    pieces = PieceTable(vocab_llama._model.vocab)
-    tokens = vocab_llama.tokenize("🙂".encode(), add_bos=False, special=False)
+    pieces = PieceTable(vocab_llama)
+    tokens = vocab_llama.tokenize("🙂", special=False)
     assert len(tokens) > 1
     detok = Detokenizer(pieces)
     assert detok.feed(tokens[0]) == ""
     detok.reset()
-    assert detok.feed(vocab_llama.tokenize(b"a", add_bos=False, special=False)[0]) == "a"
+    assert detok.feed(vocab_llama.tokenize("a", special=False)[0]) == "a"
 
 
 def test_special_tokens_render_as_nothing(vocab_llama) -> None:
-    pieces = PieceTable(vocab_llama._model.vocab)
-    assert pieces.piece(vocab_llama.token_eos()) == b""
+    pieces = PieceTable(vocab_llama)
+    assert pieces.piece(vocab_llama.eos_id()) == b""
 
 
 def _valid_utf8(data: bytes) -> bool:

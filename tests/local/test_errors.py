@@ -82,7 +82,7 @@ async def test_named_chat_format_is_used(make_backend: MakeBackend, tiny_gguf: P
     await backend.load()
     [event] = [e async for e in backend.stream(ASK) if isinstance(e, Finished)]
     prompt = backend.last_reply.tokens[: backend.last_reply.prompt_len]
-    assert "[INST]" in backend.loaded.llm.detokenize(list(prompt)).decode()
+    assert "[INST]" in backend.loaded.session.detokenize(prompt)
     assert event.stop_reason is StopReason.LENGTH
 
 
@@ -107,10 +107,8 @@ def test_default_options() -> None:
 
 
 def test_gpu_offload_default() -> None:
-    import llama_cpp
+    from backends.local.session import default_gpu_layers, supports_gpu_offload
 
-    from backends.local.loader import default_gpu_layers
-
-    expected = -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    expected = -1 if supports_gpu_offload() else 0
     assert default_gpu_layers(LocalOptions()) == expected
     assert default_gpu_layers(LocalOptions(n_gpu_layers=3)) == 3

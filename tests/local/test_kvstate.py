@@ -14,11 +14,11 @@ from tests.local.helpers import expected_evals, run
 async def test_snapshots_round_trip_and_evict(make_backend: MakeBackend, tiny_gguf: Path) -> None:
     backend = make_backend(tiny_gguf)
     loaded = await backend.load()
-    llm = loaded.llm
+    llm = loaded.session
     first = await run(
         backend, ChatRequest([Message("user", "one")], budget=Budget(0), max_tokens=20)
     )
-    tokens_a = llm.input_ids[: llm.n_tokens].copy()
+    tokens_a = list(llm.tokens)
     store = KVSnapshots(max_bytes=10**9)
     assert store.save("A", llm)
     one_snapshot = store.bytes_used
@@ -26,7 +26,7 @@ async def test_snapshots_round_trip_and_evict(make_backend: MakeBackend, tiny_gg
 
     await run(backend, ChatRequest([Message("user", "two two")], budget=Budget(0), max_tokens=30))
     assert store.restore("A", llm)
-    assert list(llm.input_ids[: llm.n_tokens]) == list(tokens_a)
+    assert llm.tokens == tokens_a
     assert "A" not in store and store.bytes_used == 0  # restored snapshots leave the store
 
     # Continuing A now evaluates only the new tokens: the KV cells really came back.
