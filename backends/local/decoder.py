@@ -36,7 +36,6 @@ from backends.local.forcing import (
     CloseMatcher,
     Ending,
     TagHit,
-    closing_text,
     common_prefix,
     decide,
     extension_text,
@@ -230,10 +229,10 @@ class ReplyDecoder:
         snap = self.budget.snapshot()
         spent = self.spent
         ending = Ending.NONE
-        if self.model.is_eog(token):
-            ending = Ending.END_OF_TURN
-        elif token == self.tags.close_id:
+        if token == self.tags.close_id:  # before EOG: harmony's <|end|> may be both
             ending = Ending.CLOSE
+        elif self.model.is_eog(token):
+            ending = Ending.END_OF_TURN
         action = decide(snap, spent, ending, self.extend_cost)
         if action is Action.KEEP:
             return self._keep_thinking(token, snap)
@@ -244,6 +243,8 @@ class ReplyDecoder:
         if action is Action.ACCEPT_CLOSE:
             self.context.append(token)
             self.applied.closed_by_model_at = spent
+            if self.tags.answer_header:  # harmony: start the final channel after <|end|>
+                return self._close_with(self.tags.answer_header)
             self._enter_answer()
             return CONTINUE
         return self._force_close(snap, spent, ending)
@@ -300,7 +301,7 @@ class ReplyDecoder:
             self.applied.end_of_turn_at = spent
         else:
             self.applied.forced_at = spent
-        return self._close_with(closing_text(self.tags.close, pending, self.tail))
+        return self._close_with(self.tags.closing_text(pending, self.tail))
 
     def _rollback(self, snap: BudgetSnapshot, spent: int):
         """The budget went below what was spent: cut the thinking back to it, then close."""
@@ -320,7 +321,7 @@ class ReplyDecoder:
         self._emit_reasoning(visible[keep:])
         self.tail = text[-1:] or self.tags.prefill[-1:]
         self.applied.rolled_back_to = limit
-        return self._close_with(closing_text(self.tags.close, text[len(text) - held :], self.tail))
+        return self._close_with(self.tags.closing_text(text[len(text) - held :], self.tail))
 
     def _close_with(self, text: str):
         if self.matcher is not None:

@@ -25,6 +25,7 @@ from llama_cpp import llama_chat_format
 
 from backends.errors import ConfigError, ModelLoadError
 from backends.local.detok import PieceTable
+from backends.local.formats import ThinkTags, detect_tags
 from backends.local.model_files import check_gguf_file, embedded_model_path
 from backends.local.options import LocalOptions
 
@@ -65,29 +66,6 @@ def install_log_router() -> None:
         if not _log_installed:
             llama_cpp.llama_log_set(_llama_log, ctypes.c_void_p(0))
             _log_installed = True
-
-
-@dataclass(frozen=True, slots=True)
-class ThinkTags:
-    """How this model marks its thinking.
-
-    ``open_id``/``close_id`` are set when the vocabulary has the tag as one special token (then
-    the decoder matches ids, not text). ``in_template`` means the chat template itself knows the
-    tags (a reasoning model); ``no_think_switch`` means it takes Qwen3's ``enable_thinking``.
-    """
-
-    open: str
-    close: str
-    prefill: str
-    open_id: int | None = None
-    close_id: int | None = None
-    in_template: bool = False
-    no_think_switch: bool = False
-
-    @property
-    def can_think(self) -> bool:
-        """An empty prefill means "never think" (reasoning templates then get an empty block)."""
-        return bool(self.prefill)
 
 
 @dataclass(slots=True)
@@ -222,22 +200,13 @@ def _token_text(llm: Any, token: int) -> str:
 
 
 def detect_think_tags(llm: Any, options: LocalOptions) -> ThinkTags:
-    """Find the thinking tags: single special tokens when the vocabulary has them."""
-    template = llm.metadata.get("tokenizer.chat_template") or ""
-    return ThinkTags(
-        open=options.think_open,
-        close=options.think_close,
-        prefill=options.prefill,
-        open_id=_single_special(llm, options.think_open),
-        close_id=_single_special(llm, options.think_close),
-        in_template=options.think_close in template,
-        no_think_switch="enable_thinking" in template,
+    """The model's thinking format and tags (``formats.detect_tags`` on this llama)."""
+    return detect_tags(
+        llm.metadata.get("tokenizer.chat_template") or "",
+        llm.metadata,
+        lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
+        lambda token: bool(llama_cpp.llama_vocab_get_attr(llm._model.vocab, token) & _SPECIAL_ATTRS),
+        think_open=options.think_open,
+        think_close=options.think_close,
+        prefill=options.think_prefill,
     )
-
-
-def _single_special(llm: Any, text: str) -> int | None:
-    ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-    if len(ids) != 1:
-        return None
-    attr = llama_cpp.llama_vocab_get_attr(llm._model.vocab, ids[0])
-    return ids[0] if attr & _SPECIAL_ATTRS else None
