@@ -274,7 +274,7 @@ class ReplyDecoder:
         if wants_more(snap, spent_before, self.extend_cost):
             del self.context[hit.start_token :]
             return self._extend(prefix=hit.prefix)
-        self.applied.closed_by_model_at = self.spent
+        self.applied.closed_by_model_at = spent_before  # the tag's tokens are not thinking
         self._enter_answer()
         self._emit_answer(hit.after)
         return CONTINUE

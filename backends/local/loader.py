@@ -205,7 +205,9 @@ def detect_think_tags(llm: Any, options: LocalOptions) -> ThinkTags:
         llm.metadata.get("tokenizer.chat_template") or "",
         llm.metadata,
         lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
-        lambda token: bool(llama_cpp.llama_vocab_get_attr(llm._model.vocab, token) & _SPECIAL_ATTRS),
+        lambda token: bool(
+            llama_cpp.llama_vocab_get_attr(llm._model.vocab, token) & _SPECIAL_ATTRS
+        ),
         think_open=options.think_open,
         think_close=options.think_close,
         prefill=options.think_prefill,

@@ -20,10 +20,10 @@ import numpy as np
 from gguf import GGUFValueType, GGUFWriter
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "fixtures" / "templates"
-N_EMBD = 64
+N_EMBD = 128
 N_HEAD = 4
 N_HEAD_KV = 2
-N_FF = 64
+N_FF = 32
 N_LAYER = 1
 N_CTX = 4096
 NORMAL, CONTROL, USER_DEFINED = 1, 3, 4
@@ -58,6 +58,10 @@ DEEPSEEK = {
     "<｜User｜>": USER_DEFINED,
     "<｜Assistant｜>": USER_DEFINED,
 }
+HARMONY_SPECIALS = (
+    "<|startoftext|>", "<|endoftext|>", "<|start|>", "<|end|>", "<|message|>", "<|channel|>",
+    "<|constrain|>", "<|return|>", "<|call|>",
+)  # fmt: skip
 R1_TEMPLATE = "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja"
 FAMILIES = {
     "r1": Family(
@@ -80,13 +84,7 @@ FAMILIES = {
     "harmony": Family(
         "harmony",
         "openai-gpt-oss-120b.jinja",
-        {
-            t: CONTROL
-            for t in (
-                "<|startoftext|>", "<|endoftext|>", "<|start|>", "<|end|>", "<|message|>",
-                "<|channel|>", "<|constrain|>", "<|return|>", "<|call|>",
-            )
-        },  # fmt: skip
+        dict.fromkeys(HARMONY_SPECIALS, CONTROL),
         "<|return|>",
         "<|startoftext|>",
     ),
