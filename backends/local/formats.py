@@ -33,6 +33,12 @@ HARMONY_FINAL = "<|channel|>final<|message|>"
 HARMONY_END = "<|end|>"
 HARMONY_NEXT = "<|start|>assistant" + HARMONY_FINAL
 
+PROMPTED_OFF_HINT = (
+    "thinking is off: this model was not trained to reason; {how} to see prompted thinking"
+)
+"""The one-line hint shown when a prompted model starts with thinking off; ``how`` names the
+control (``--budget 256``, ``ctrl+up``)."""
+
 NATIVE_START = 1024
 """Where the budget starts for a native reasoning model: enough to watch it think."""
 
