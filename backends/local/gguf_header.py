@@ -3,16 +3,17 @@
 ``ponder backends`` and ``ponder ask`` want a model's thinking format (to label it honestly and
 to pick its starting budget) before anything loads a multi-gigabyte model into memory. The
 header holds everything detection needs: the chat template and the vocabulary. This reads it
-with ``struct`` in one buffered pass (the GGUF spec: little-endian key/value pairs after a
+with ``struct`` in one pass over a memory map (the GGUF spec: little-endian key/value pairs after a
 fixed preamble) and keeps only the fields asked for.
 """
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from backends.local.formats import ThinkingFormat, detect_format
 
@@ -22,6 +23,7 @@ _SCALARS = {
     0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?",
     10: "<Q", 11: "<q", 12: "<d",
 }  # fmt: skip
+_U64 = struct.Struct("<Q")
 SPECIAL_TYPES = (3, 4)  # llama.cpp token types CONTROL, USER_DEFINED
 DETECTION_KEYS = (
     "general.architecture",
@@ -36,58 +38,95 @@ class GGUFHeaderError(ValueError):
 
 
 def read_fields(path: Path, keys: Iterable[str]) -> dict[str, Any]:
-    """The values of ``keys`` found in the header of the GGUF at ``path`` (others skipped)."""
+    """The values of ``keys`` found in the header of the GGUF at ``path`` (others skipped).
+
+    String arrays come back as lists of raw ``bytes`` (decoding 150k vocabulary entries would
+    cost more than everything else); other strings are decoded.
+    """
     wanted = set(keys)
-    found: dict[str, Any] = {}
-    with path.open("rb", buffering=1 << 20) as f:
-        if f.read(4) != MAGIC:
-            raise GGUFHeaderError(f"{path.name} is not a GGUF file")
-        version, _tensors, count = struct.unpack("<IQQ", f.read(20))
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        return _Reader(buf).fields(wanted, path.name)
+
+
+class _Reader:
+    """A cursor over the memory-mapped header."""
+
+    def __init__(self, buf: mmap.mmap) -> None:
+        self.buf = buf
+        self.at = 0
+
+    def unpack(self, fmt: str) -> Any:
+        size = struct.calcsize(fmt)
+        if self.at + size > len(self.buf):
+            raise GGUFHeaderError("the GGUF header ends early")
+        value = struct.unpack_from(fmt, self.buf, self.at)[0]
+        self.at += size
+        return value
+
+    def raw(self) -> bytes:
+        n = self.unpack("<Q")
+        data = self.buf[self.at : self.at + n]
+        self.at += n
+        return data
+
+    def skip_string(self) -> None:
+        self.at += 8 + _U64.unpack_from(self.buf, self.at)[0]
+
+    def strings(self, n: int, keep: bool) -> list[bytes] | None:
+        """``n`` length-prefixed strings (a tight loop: vocabularies hold 150k of them)."""
+        buf, at, u64 = self.buf, self.at, _U64.unpack_from
+        out: list[bytes] = []
+        for _ in range(n):
+            size = u64(buf, at)[0]
+            if keep:
+                out.append(buf[at + 8 : at + 8 + size])
+            at += 8 + size
+        self.at = at
+        return out if keep else None
+
+    def fields(self, wanted: set[str], name: str) -> dict[str, Any]:
+        if self.buf[:4] != MAGIC:
+            raise GGUFHeaderError(f"{name} is not a GGUF file")
+        self.at = 4
+        version = self.unpack("<I")
         if version < 2:
-            raise GGUFHeaderError(f"{path.name} uses GGUF version {version}; 2 or later needed")
-        for _ in range(count):
-            key = _string(f)
-            kind = _unpack(f, "<I")
+            raise GGUFHeaderError(f"{name} uses GGUF version {version}; 2 or later needed")
+        self.unpack("<Q")  # tensor count
+        found: dict[str, Any] = {}
+        for _ in range(self.unpack("<Q")):
+            key = self.raw().decode("utf-8", errors="replace")
+            kind = self.unpack("<I")
             keep = key in wanted
-            value = _value(f, kind, keep)
+            value = self.value(kind, keep)
             if keep:
                 found[key] = value
-    return found
+        return found
 
-
-def _unpack(f: BinaryIO, fmt: str) -> Any:
-    size = struct.calcsize(fmt)
-    data = f.read(size)
-    if len(data) != size:
-        raise GGUFHeaderError("the GGUF header ends early")
-    return struct.unpack(fmt, data)[0]
-
-
-def _string(f: BinaryIO, keep: bool = True) -> str:
-    n = _unpack(f, "<Q")
-    if not keep:
-        f.seek(n, 1)
-        return ""
-    return f.read(n).decode("utf-8", errors="replace")
-
-
-def _value(f: BinaryIO, kind: int, keep: bool) -> Any:
-    if kind == STRING:
-        return _string(f, keep)
-    if kind == ARRAY:
-        sub = _unpack(f, "<I")
-        n = _unpack(f, "<Q")
-        if sub in _SCALARS and not keep:
-            f.seek(n * struct.calcsize(_SCALARS[sub]), 1)
+    def value(self, kind: int, keep: bool) -> Any:
+        if kind == STRING:
+            if keep:
+                return self.raw().decode("utf-8", errors="replace")
+            self.skip_string()
             return None
+        if kind == ARRAY:
+            return self.array(keep)
+        if kind in _SCALARS:
+            return self.unpack(_SCALARS[kind])
+        raise GGUFHeaderError(f"unknown GGUF value type {kind}")
+
+    def array(self, keep: bool) -> Any:
+        sub = self.unpack("<I")
+        n = self.unpack("<Q")
         if sub in _SCALARS:
             fmt = _SCALARS[sub]
-            return list(struct.unpack(f"<{n}{fmt[1]}", f.read(n * struct.calcsize(fmt))))
-        items = [_value(f, sub, keep) for _ in range(n)]
+            size = n * struct.calcsize(fmt)
+            values = struct.unpack_from(f"<{n}{fmt[1]}", self.buf, self.at) if keep else None
+            self.at += size
+            return list(values) if values is not None else None
+        if sub == STRING:
+            return self.strings(n, keep)
+        items = [self.value(sub, keep) for _ in range(n)]
         return items if keep else None
-    if kind in _SCALARS:
-        return _unpack(f, _SCALARS[kind])
-    raise GGUFHeaderError(f"unknown GGUF value type {kind}")
 
 
 def peek_format(
@@ -95,9 +134,13 @@ def peek_format(
 ) -> ThinkingFormat:
     """The thinking format of the GGUF at ``path``, from its header alone."""
     fields = read_fields(path, DETECTION_KEYS)
-    tokens: list[str] = fields.get("tokenizer.ggml.tokens") or []
+    tokens: list[bytes] = fields.get("tokenizer.ggml.tokens") or []
     types: list[int] = fields.get("tokenizer.ggml.token_type") or []
-    special = {t: i for i, t in enumerate(tokens) if i < len(types) and types[i] in SPECIAL_TYPES}
+    special = {
+        tokens[i].decode("utf-8", errors="replace"): i
+        for i, kind in enumerate(types)
+        if kind in SPECIAL_TYPES and i < len(tokens)
+    }
 
     def tokenize(text: str) -> list[int]:
         return [special[text]] if text in special else [-1, -1]  # not one special token
