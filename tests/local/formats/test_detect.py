@@ -124,7 +124,7 @@ def test_the_header_peek_agrees_with_the_loaded_detection(family: str, tmp_path:
     assert peek_format(path).name == expected
     fields = read_fields(path, ["general.architecture", "tokenizer.ggml.tokens"])
     assert fields["general.architecture"] == "llama"
-    assert "Wait" in fields["tokenizer.ggml.tokens"]
+    assert b"Wait" in fields["tokenizer.ggml.tokens"]  # string arrays stay raw bytes
 
 
 def test_the_header_reader_rejects_a_non_gguf(tmp_path: Path) -> None:
