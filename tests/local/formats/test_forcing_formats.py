@@ -191,3 +191,16 @@ async def test_thinking_prompt_opens_the_formats_block(case: Case, scripted: Scr
         assert "Reasoning Mode: /think" in prompt.text
     if case.fmt == "harmony":
         assert "Reasoning: medium" in prompt.text
+
+
+async def test_ending_the_turn_inside_thinking_forces_the_close(
+    case: Case, scripted: Scripted
+) -> None:
+    """The model stops (end of turn) while still thinking: ponder closes the block for it."""
+    script = {case.open_last: "A", "A": "B", "B": case.eot, "\n\n": "Yes", "Yes": case.eot}
+    backend = scripted(case, script)
+    reply = await ask(backend, Budget(None))
+    body, _ = thought(backend)
+    assert body == ids(backend, ["A", "B", *case.forced])
+    assert reply.finished.budget_applied == "budget auto: model ended its turn at 2; close forced"
+    assert reply.text == ("AB" if case.harmony else "Yes")
