@@ -121,7 +121,9 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     max_tokens = args.max_tokens or settings.max_tokens
     if args.budget is FROM_CONFIG:
         budget_limit = starting_budget(settings, backend, max_tokens)
-        if budget_limit == 0 and not args.json and backend.capabilities.thinking_format == PROMPTED:
+        chosen = "default_budget" in settings.model_fields_set
+        prompted = backend.capabilities.thinking_format == PROMPTED
+        if budget_limit == 0 and prompted and not chosen and not args.json:
             sys.stderr.write(f"[hint] {PROMPTED_OFF_HINT.format(how='pass --budget 256')}\n")
     else:
         budget_limit = args.budget

@@ -15,6 +15,7 @@ from tests.local.formats.conftest import CASES
 from tests.support.family_gguf import write_family_gguf
 from tests.test_cli_errors import run_ponder
 
+OFF = "default_budget = 0\n"
 PROMPTED = "thinking is prompted (this model was not trained to reason)"
 
 
@@ -40,7 +41,7 @@ def test_native_model_starts_thinking_and_says_so(tmp_path: Path, r1_gguf: Path)
 
 
 def test_an_explicit_default_budget_in_the_config_wins(tmp_path: Path, r1_gguf: Path) -> None:
-    data = ask_json(tmp_path, f"llama:{r1_gguf}", config="default_budget = 0\n")
+    data = ask_json(tmp_path, f"llama:{r1_gguf}", config=OFF)
     assert data["budget"]["requested"] == "off"
     assert data["budget"]["applied"] == "no thinking"
 
@@ -55,6 +56,8 @@ def test_prompted_model_starts_off_with_a_hint(tmp_path: Path) -> None:
     hint = result.stderr.splitlines()[0]
     assert hint.startswith("[hint] thinking is off: this model was not trained to reason")
     assert "--budget 256" in hint
+    chosen = run_ponder(tmp_path, "ask", "-b", "local", "--max-tokens", "4", "Hi", config=OFF)
+    assert "[hint]" not in chosen.stderr  # the user chose off: no hint
 
 
 def test_ponder_backends_prints_each_local_models_label(tmp_path: Path, r1_gguf: Path) -> None:
