@@ -28,7 +28,6 @@ class Case:
     close: list[str]  # the model's own closing tag, as token texts
     forced: list[str]  # what ponder forces after " ok"-style thinking, as token texts
     open_last: str  # last token of a prompt that opens thinking
-    answer: str  # the answer the "forever" script gives after a forced close
 
     @property
     def harmony(self) -> bool:
@@ -58,7 +57,7 @@ class Case:
 
 TAGS_FORCED = ["\n", "</think>", "\n\n"]
 CASES = [
-    Case("r1", "r1", "<｜end▁of▁sentence｜>", ["</think>"], TAGS_FORCED, "\n", "Yes"),
+    Case("r1", "r1", "<｜end▁of▁sentence｜>", ["</think>"], TAGS_FORCED, "\n"),
     Case(
         "r1-plain",
         "r1",
@@ -66,11 +65,10 @@ CASES = [
         ["</", "think", ">"],
         ["\n", "</", "think", ">", "\n\n"],
         "\n",
-        "Yes",
     ),
-    Case("qwen3", "qwen3", "<|im_end|>", ["</think>"], TAGS_FORCED, "\n", "Yes"),
-    Case("smollm3", "smollm3", "<|im_end|>", ["</think>"], TAGS_FORCED, "\n", "Yes"),
-    Case("harmony", "harmony", "<|return|>", ["<|end|>"], HARMONY_CLOSE, "<|message|>", ""),
+    Case("qwen3", "qwen3", "<|im_end|>", ["</think>"], TAGS_FORCED, "\n"),
+    Case("smollm3", "smollm3", "<|im_end|>", ["</think>"], TAGS_FORCED, "\n"),
+    Case("harmony", "harmony", "<|return|>", ["<|end|>"], HARMONY_CLOSE, "<|message|>"),
 ]
 
 
