@@ -204,3 +204,23 @@ async def test_ending_the_turn_inside_thinking_forces_the_close(
     assert body == ids(backend, ["A", "B", *case.forced])
     assert reply.finished.budget_applied == "budget auto: model ended its turn at 2; close forced"
     assert reply.text == ("AB" if case.harmony else "Yes")
+
+
+async def test_a_multi_turn_chat_renders_in_every_template(case: Case, scripted: Scripted) -> None:
+    """System prompt, an earlier answer, a new question: the real template takes all of it,
+    in both modes, and the earlier turn carries its answer only."""
+    backend = scripted(case, case.forever())
+    loaded = await backend.load()
+    chat = [
+        Message("system", "Be brief."),
+        Message("user", "Hi"),
+        Message("assistant", "Hello there"),
+        Message("user", "And now?"),
+    ]
+    for think in (True, False):
+        prompt = build_prompt(loaded, chat, think)
+        assert "Be brief." in prompt.text and "Hello there" in prompt.text
+        assert prompt.text.index("Hello there") < prompt.text.index("And now?")
+        ends = THINKING_ENDS if think else NO_THINKING_ENDS
+        assert prompt.text.endswith(ends[case.family])
+        assert prompt.thinking is think
