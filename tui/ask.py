@@ -9,11 +9,12 @@ import sys
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from backends.base import Backend, ChatRequest, Message
+from backends.base import PROMPTED, Backend, ChatRequest, Message, thinking_label
 from backends.budget import Budget
 from backends.config import Settings
 from backends.errors import PonderError
 from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, TextDelta
+from backends.local.formats import PROMPTED_OFF_HINT
 from backends.meter_lines import format_meter_line
 from backends.meters import MessageMeter
 from backends.pricing import PriceBook
@@ -51,6 +52,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def settings_budget(settings: Settings) -> int | None:
     return None if settings.default_budget == "auto" else settings.default_budget
+
+
+def starting_budget(settings: Settings, backend: Backend, max_tokens: int | None) -> int | None:
+    """The budget when --budget is not given: the config's ``default_budget`` when it sets
+    one, else what the model suggests (native reasoning models think, prompted ones start off).
+    """
+    suggest = getattr(backend, "suggested_budget", None)
+    if "default_budget" in settings.model_fields_set or not callable(suggest):
+        return settings_budget(settings)
+    return suggest(list(settings.budget_steps), max_tokens)
+
+
+def thinking_line(backend: Backend) -> str:
+    """The honest thinking label; a local backend reads its model's header for it (no load)."""
+    peek = getattr(backend, "thinking_format", None)
+    if callable(peek):
+        peek()
+    return thinking_label(backend.capabilities)
 
 
 def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
@@ -99,14 +118,22 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``ponder ask``: one reply, streamed; returns the exit code."""
     prompt = read_prompt(args, sys.stdin)
     spec = args.ask_backend or args.backend or settings.default_backend
-    budget_limit = settings_budget(settings) if args.budget is FROM_CONFIG else args.budget
     backend = build_backend(settings, spec)
+    max_tokens = args.max_tokens or settings.max_tokens
+    if args.budget is FROM_CONFIG:
+        budget_limit = starting_budget(settings, backend, max_tokens)
+        chosen = "default_budget" in settings.model_fields_set
+        prompted = backend.capabilities.thinking_format == PROMPTED
+        if budget_limit == 0 and prompted and not chosen and not args.json:
+            sys.stderr.write(f"[hint] {PROMPTED_OFF_HINT.format(how='pass --budget 256')}\n")
+    else:
+        budget_limit = args.budget
     messages = [Message("system", from_os(args.system))] if args.system else []
     messages.append(Message("user", prompt))
     request = ChatRequest(
         messages=messages,
         budget=Budget(budget_limit, args.min_think),
-        max_tokens=args.max_tokens or settings.max_tokens,
+        max_tokens=max_tokens,
         temperature=args.temperature,
         seed=args.seed,
     )
@@ -175,6 +202,7 @@ def reply_json(
             "forced_close_tokens": finished.forced_close_tokens,
             "applied": finished.budget_applied,
             "precision": backend.capabilities.budget_precision,
+            "thinking": thinking_label(backend.capabilities) or None,
         },
         "meters": {**reading.as_dict(), "line": format_meter_line(reading)},
         "skipped_events": finished.skipped_events,
@@ -197,14 +225,19 @@ async def run_backends(settings: Settings) -> int:
         model = entry.model or entry.base_url or "-"
         line = f"{name:<{width}}  {entry.kind:<16} {model:<36} {one_line(state)} {mark}"
         print(printable(line.rstrip()))
-        for note in backend_notes(settings, name) if reason is None else []:
+        for note in await backend_lines(settings, name) if reason is None else []:
             print(printable(f"{'':<{width}}  {note}"))
     return 0
 
 
-def backend_notes(settings: Settings, name: str) -> list[str]:
-    """The backend's own one-line notes (the local CPU path chosen); none if it cannot build."""
+async def backend_lines(settings: Settings, name: str) -> list[str]:
+    """A usable backend's own lines: its thinking label, then its notes (the local CPU path
+    chosen); none for a backend that cannot be built."""
     try:
-        return build_backend(settings, name).notes()
+        backend = build_backend(settings, name)
     except PonderError:
         return []
+    try:
+        return [line for line in (thinking_line(backend), *backend.notes()) if line]
+    finally:
+        await backend.aclose()

@@ -14,6 +14,7 @@ import functools
 import threading
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from backends.answer_room import ANSWER_RESERVE, BudgetFit, fit_budget
@@ -21,6 +22,8 @@ from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
 from backends.errors import ContextTooLong, ModelLoadError, PonderError, ProviderError
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
 from backends.local.decoder import ReplyDecoder, ReplyTrace
+from backends.local.formats import suggested_budget
+from backends.local.gguf_header import GGUFHeaderError, peek_format
 from backends.local.kvstate import KVSnapshots
 from backends.local.loader import LoadedModel, load_model, named_formatter, resolve_model_path
 from backends.local.model_files import check_gguf_file
@@ -77,6 +80,7 @@ class LocalBackend(Backend):
         self._conversation: str | None = None
         self._cancel: threading.Event | None = None
         self._warned = False
+        self._peeked: str | None = None
         self.last_reply: ReplyTrace | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -107,7 +111,33 @@ class LocalBackend(Backend):
                 loop = asyncio.get_running_loop()
                 job = functools.partial(load_model, path, self.options)
                 self._loaded = await loop.run_in_executor(self._worker(), job)
+                fmt = self._loaded.tags.format.name
+                self.capabilities = replace(type(self).capabilities, thinking_format=fmt)
         return self._loaded
+
+    def thinking_format(self) -> str | None:
+        """The model's thinking format ("prompted", "r1", "qwen3", "smollm3", "harmony").
+
+        Read from the loaded model, else from the GGUF header without loading it (cached);
+        None when the file cannot be read. Also sets ``capabilities.thinking_format``.
+        """
+        if self._loaded is not None:
+            return self._loaded.tags.format.name
+        if self._peeked is None:
+            try:
+                fmt = peek_format(
+                    self.model_path(), self.options.think_open, self.options.think_close
+                )
+            except (PonderError, OSError, GGUFHeaderError):
+                return None
+            self._peeked = fmt.name
+            self.capabilities = replace(type(self).capabilities, thinking_format=fmt.name)
+        return self._peeked
+
+    def suggested_budget(self, steps: list[int | str], output_cap: int | None) -> int | None:
+        """Where this model's budget starts: off for prompted thinking, on for native."""
+        cap = output_cap or self.options.max_tokens
+        return suggested_budget(self.thinking_format(), steps, cap)
 
     @property
     def cpu_note(self) -> str:

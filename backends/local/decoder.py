@@ -37,7 +37,6 @@ from backends.local.forcing import (
     CloseMatcher,
     Ending,
     TagHit,
-    closing_text,
     common_prefix,
     decide,
     extension_text,
@@ -246,10 +245,10 @@ class ReplyDecoder:
         snap = self._snapshot()
         spent = self.spent
         ending = Ending.NONE
-        if self.model.is_eog(token):
-            ending = Ending.END_OF_TURN
-        elif token == self.tags.close_id:
+        if token == self.tags.close_id:  # before EOG: harmony's <|end|> may be both
             ending = Ending.CLOSE
+        elif self.model.is_eog(token):
+            ending = Ending.END_OF_TURN
         action = decide(snap, spent, ending, self.extend_cost)
         if action is Action.KEEP:
             return self._keep_thinking(token, snap)
@@ -260,6 +259,8 @@ class ReplyDecoder:
         if action is Action.ACCEPT_CLOSE:
             self.context.append(token)
             self.applied.closed_by_model_at = spent
+            if self.tags.answer_header:  # harmony: start the final channel after <|end|>
+                return self._close_with(self.tags.answer_header)
             self._enter_answer()
             return CONTINUE
         return self._force_close(snap, spent, ending)
@@ -289,7 +290,7 @@ class ReplyDecoder:
         if wants_more(snap, spent_before, self.extend_cost):
             del self.context[hit.start_token :]
             return self._extend(prefix=hit.prefix)
-        self.applied.closed_by_model_at = self.spent
+        self.applied.closed_by_model_at = spent_before  # the tag's tokens are not thinking
         self._enter_answer()
         self._emit_answer(hit.after)
         return CONTINUE
@@ -316,7 +317,7 @@ class ReplyDecoder:
             self.applied.end_of_turn_at = spent
         else:
             self.applied.forced_at = spent
-        return self._close_with(closing_text(self.tags.close, pending, self.tail))
+        return self._close_with(self.tags.closing_text(pending, self.tail))
 
     def _rollback(self, snap: BudgetSnapshot, spent: int):
         """The budget went below what was spent: cut the thinking back to it, then close."""
@@ -336,7 +337,7 @@ class ReplyDecoder:
         self._emit_reasoning(visible[keep:])
         self.tail = text[-1:] or self.tags.prefill[-1:]
         self.applied.rolled_back_to = limit
-        return self._close_with(closing_text(self.tags.close, text[len(text) - held :], self.tail))
+        return self._close_with(self.tags.closing_text(text[len(text) - held :], self.tail))
 
     def _close_with(self, text: str):
         if self.matcher is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from backends.local.catalog import resolve_pulled
 from backends.local.detok import PieceTable
+from backends.local.formats import ThinkTags, detect_tags
 from backends.local.model_files import check_gguf_file, embedded_model_path
 from backends.local.options import LocalOptions
 from backends.local.session import LlamaSession, default_gpu_layers
@@ -21,29 +22,6 @@ from backends.local.templates import FALLBACK_FORMAT, ChatTemplate, named_templa
 EMBEDDED_NAMES = ("", "embedded", "local")
 
 __all__ = ["LoadedModel", "ThinkTags", "default_gpu_layers", "load_model", "named_formatter"]
-
-
-@dataclass(frozen=True, slots=True)
-class ThinkTags:
-    """How this model marks its thinking.
-
-    ``open_id``/``close_id`` are set when the vocabulary has the tag as one special token (then
-    the decoder matches ids, not text). ``in_template`` means the chat template itself knows the
-    tags (a reasoning model); ``no_think_switch`` means it takes Qwen3's ``enable_thinking``.
-    """
-
-    open: str
-    close: str
-    prefill: str
-    open_id: int | None = None
-    close_id: int | None = None
-    in_template: bool = False
-    no_think_switch: bool = False
-
-    @property
-    def can_think(self) -> bool:
-        """An empty prefill means "never think" (reasoning templates then get an empty block)."""
-        return bool(self.prefill)
 
 
 @dataclass(slots=True)
@@ -119,21 +97,13 @@ def _pick_formatter(
 
 
 def detect_think_tags(session: LlamaSession, options: LocalOptions) -> ThinkTags:
-    """Find the thinking tags: single special tokens when the vocabulary has them."""
-    template = session.chat_template or ""
-    return ThinkTags(
-        open=options.think_open,
-        close=options.think_close,
-        prefill=options.prefill,
-        open_id=_single_special(session, options.think_open),
-        close_id=_single_special(session, options.think_close),
-        in_template=options.think_close in template,
-        no_think_switch="enable_thinking" in template,
+    """The model's thinking format and tags (``formats.detect_tags`` on this session)."""
+    return detect_tags(
+        session.chat_template or "",
+        session.metadata,
+        lambda text: session.tokenize(text, special=True),
+        session.token_is_control,
+        think_open=options.think_open,
+        think_close=options.think_close,
+        prefill=options.think_prefill,
     )
-
-
-def _single_special(session: LlamaSession, text: str) -> int | None:
-    ids = session.tokenize(text, special=True)
-    if len(ids) != 1:
-        return None
-    return ids[0] if session.token_is_control(ids[0]) else None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backends.base import Message
+from backends.local.formats import flag_system, open_turn
 from backends.local.loader import LoadedModel
 
 
@@ -21,26 +22,15 @@ class Prompt:
 def build_prompt(model: LoadedModel, messages: Sequence[Message], think: bool) -> Prompt:
     """Render ``messages`` with the model's chat formatter and tokenize the result.
 
-    With ``think`` the turn is opened in thinking mode: the template's own opening tag when it
-    writes one, else the configured prefill. Without it, reasoning models get an empty thinking
-    block (Qwen3's ``enable_thinking=False`` when the template takes it) so they answer at once;
-    models that have no thinking mode get the plain prompt. Past assistant turns carry their
-    answer only: reasoning templates drop old thinking too.
+    The model's thinking format decides how ``think`` reaches the prompt: a template kwarg
+    (Qwen3's ``enable_thinking``), a system-prompt flag (SmolLM3's ``/think``), or text after
+    the rendered prompt (a ``<think>`` prefill, harmony's analysis or final channel); see
+    ``formats.open_turn``. Past assistant turns carry their answer only: reasoning templates
+    drop old thinking too.
     """
     tags = model.tags
-    chat = [{"role": m.role, "content": m.text} for m in messages]
-    kwargs = {"enable_thinking": think} if tags.no_think_switch else {}
-    result = model.formatter(messages=chat, **kwargs)
-    text = result.prompt
-    opened = text.rstrip().endswith(tags.open)
-    thinking = False
-    if think and tags.can_think:
-        if not opened:
-            text += tags.prefill
-        thinking = True
-    elif tags.in_template and not text.rstrip().endswith(tags.close):
-        if not opened:
-            text += tags.open
-        text = text.rstrip() + "\n\n" + tags.close + "\n\n"
+    chat = flag_system([{"role": m.role, "content": m.text} for m in messages], tags.format, think)
+    result = model.formatter(messages=chat, **tags.format.template_kwargs(think))
+    text, thinking = open_turn(result.prompt, tags, think)
     tokens = model.tokenize(text, add_bos=not result.added_special)
     return Prompt(tokens, thinking, text)
