@@ -223,7 +223,7 @@ class LocalBackend(Backend):
         emit(finished)
 
     def _decode_reply(self, loaded: LoadedModel, request: ChatRequest, emit, cancel) -> Finished:
-        self._switch_conversation(loaded, request.conversation_id)
+        self._switch_conversation(loaded, request.conversation_id, request.own_history_only)
         think = request.budget.snapshot().limit != 0
         try:
             prompt = build_prompt(loaded, request.messages, think)
@@ -259,12 +259,20 @@ class LocalBackend(Backend):
             usage_every=o.usage_every,
         )
 
-    def _switch_conversation(self, loaded: LoadedModel, conversation: str | None) -> None:
-        """Park the current conversation's KV cells and bring back the requested one's."""
+    def _switch_conversation(
+        self, loaded: LoadedModel, conversation: str | None, own_only: bool = False
+    ) -> None:
+        """Park the current conversation's KV cells and bring back the requested one's.
+
+        ``own_only``: a conversation without a snapshot starts empty rather than reusing the
+        prefix another conversation left in the context.
+        """
         if conversation == self._conversation:
             return
         if self._conversation is not None:
             self._snapshots.save(self._conversation, loaded.llm)
-        if conversation is not None:
-            self._snapshots.restore(conversation, loaded.llm)
+        restored = conversation is not None and self._snapshots.restore(conversation, loaded.llm)
+        if own_only and not restored:
+            llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(loaded.llm.ctx), 0, -1, -1)
+            loaded.llm.n_tokens = 0
         self._conversation = conversation
