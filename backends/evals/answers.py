@@ -94,9 +94,9 @@ def final_answer(reply: str) -> FinalAnswer:
         if found:
             return FinalAnswer(found, "stated")
     whole = clean(reply)
-    if whole and "\n" not in whole and len(whole.split()) <= SHORT_WORDS:
-        if not whole.endswith("?"):
-            return FinalAnswer(whole, "short")
+    short = whole and "\n" not in whole and len(whole.split()) <= SHORT_WORDS
+    if short and not whole.endswith("?"):
+        return FinalAnswer(whole, "short")
     return FinalAnswer(None, None)
 
 
@@ -125,15 +125,13 @@ def words(text: str) -> list[str]:
 
 
 def repeats_prompt(text: str, prompt: str, run: int = ECHO_WORDS) -> bool:
-    """True when ``text`` contains ``run`` consecutive words of ``prompt`` (or all of a short one)."""
+    """True when ``text`` holds ``run`` consecutive words of ``prompt`` (all of a short one)."""
     source = words(prompt)
     if not source:
         return False
     run = min(run, len(source))
     target = f" {' '.join(words(text))} "
-    return any(
-        f" {' '.join(source[i : i + run])} " in target for i in range(len(source) - run + 1)
-    )
+    return any(f" {' '.join(source[i : i + run])} " in target for i in range(len(source) - run + 1))
 
 
 def mentions(text: str, phrase: str) -> bool:
@@ -148,6 +146,7 @@ def mentions_all(text: str, options: list[str] | dict[str, str]) -> bool:
         if len(options) < 2:
             return False
         return all(
-            mentions(text, value) or re.search(rf"\(?{key}\)", text) for key, value in options.items()
+            mentions(text, value) or re.search(rf"\(?{key}\)", text)
+            for key, value in options.items()
         )
     return len(options) >= 2 and all(mentions(text, option) for option in options)

@@ -250,7 +250,7 @@ def expected_problem(
             return f"expected is not a valid regular expression: {exc}"
     if kind in ("exact", "contains") and not normalise(expected):
         return f"expected is empty after normalisation (got {expected!r})"
-    if options and kind in ("exact", "contains"):
-        if not any(normalise(option) == normalise(expected) for option in options):
-            return f"expected {expected!r} is not one of the options {list(options)}"
+    known = any(normalise(option) == normalise(expected) for option in options)
+    if options and kind in ("exact", "contains") and not known:
+        return f"expected {expected!r} is not one of the options {list(options)}"
     return None

@@ -186,8 +186,27 @@ def load_tasks(path: Path | str) -> TaskSet:
 
 
 def sample_tasks_path() -> Path:
-    """The sample task set shipped with ponder (package data)."""
+    """The sample task set shipped with ponder (package data): the three sets together."""
     return Path(str(resources.files("backends.evals") / "data" / SAMPLE_TASKS))
+
+
+SHIPPED_SETS = {
+    "sample": SAMPLE_TASKS,
+    "easy": "easy_classification.jsonl",
+    "medium": "medium_extraction.jsonl",
+    "hard": "hard_logic.jsonl",
+}
+
+
+def shipped_path(name: str) -> Path | None:
+    """The file of a shipped set (``sample``, ``easy``, ``medium``, ``hard``), else ``None``."""
+    file = SHIPPED_SETS.get(name)
+    return None if file is None else Path(str(resources.files("backends.evals") / "data" / file))
+
+
+def load_task_set_named(name: str) -> TaskSet:
+    """A shipped set by name, or a task set file. Raises ``TaskSetError``."""
+    return load_tasks(shipped_path(name) or Path(name))
 
 
 def tasks_from(tasks: TaskSet | Sequence[Task]) -> tuple[Task, ...]:

@@ -110,8 +110,9 @@ def test_final_answer_rules() -> None:
 def test_prompt_options_and_instruction() -> None:
     assert prompt_options(PRIME) == {"A": "21", "B": "27", "C": "29", "D": "33", "E": "35"}
     assert prompt_options("I. am not an option list") == {}
-    assert task_prompt("What is 2+2?", "number").endswith('"Answer: X", where X is the number '
-                                                          "alone, with its unit if it has one.")
+    assert task_prompt("What is 2+2?", "number").endswith(
+        '"Answer: X", where X is the number alone, with its unit if it has one.'
+    )
 
 
 def test_normalise() -> None:
@@ -126,3 +127,24 @@ def test_expected_problems() -> None:
     assert expected_problem("regex", "(")
     assert expected_problem("contains", "maybe", ("yes", "no"))
     assert expected_problem("contains", "yes", ("yes", "no")) is None
+
+
+REGEX_EXAMPLES = {"ex-email": "j.weber@example.org"}
+
+
+def test_every_shipped_task_accepts_its_own_answer_and_rejects_an_echo() -> None:
+    """The shipped sets: 20+ tasks each, every expected answer readable by its own checker,
+    and a reply that repeats the prompt is never counted right."""
+    from backends.evals.results import check_reply
+    from backends.evals.tasks import load_task_set_named
+
+    sets = {name: load_task_set_named(name) for name in ("easy", "medium", "hard")}
+    assert all(len(tasks) >= 20 for tasks in sets.values())
+    union = load_task_set_named("sample")
+    assert [t.id for t in union.tasks] == [t.id for s in sets.values() for t in s.tasks]
+    for tasks in sets.values():
+        for task in tasks.tasks:
+            answer = REGEX_EXAMPLES.get(task.id, task.expected)
+            verdict = check_reply(task, f"Let me work it out.\nAnswer: {answer}")
+            assert verdict.correct, (task.id, verdict)
+            assert not check_reply(task, task.prompt).correct, task.id
