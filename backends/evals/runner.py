@@ -160,7 +160,9 @@ class EvalRunner:
         self.prices = prices or PriceBook()
         self.concurrency = concurrency
         self.seed = 0 if seed is None else seed
-        self.settings = RequestSettings(max_tokens=max_tokens, temperature=temperature, seed=seed)
+        self.settings = RequestSettings(
+            max_tokens=max_tokens, temperature=temperature, seed=self.seed
+        )
         self.repeat = repeat
         self.answer_limit = answer_limit
         self.fresh = fresh
