@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      "max_answer_tokens wins; default 256)")  # fmt: skip
     cmd.add_argument("--temperature", type=float, help="sampling temperature")
     cmd.add_argument("--seed", type=int, default=0,
-                     help="base seed of every request and of the order (default 0, recorded)")  # fmt: skip
+                     help="base seed of every request and of the order "
+                     "(default 0, recorded)")  # fmt: skip
     cmd.add_argument("--limit", type=_positive, help="only the first N tasks")
     cmd.add_argument("--n", type=_positive, default=50, help=argparse.SUPPRESS)
     cmd.add_argument("--out", metavar="FILE", help=argparse.SUPPRESS)

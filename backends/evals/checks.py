@@ -15,6 +15,8 @@ so a model that repeats the prompt or lists every option is not rewarded. Kinds:
   the task's absolute ``tolerance`` (default: a relative 1e-6). Small number words count.
 - ``choice``: exactly one option: one letter A-E, or exactly one option's text ("29" for
   ``C) 29``); two letters are ambiguous.
+- ``scorer``: the final answer goes to an external scorer named by the task (reasoning-gym's
+  own ``score_answer``, see ``backends.evals.scorer``).
 
 A task may list its ``options`` (labels such as ``["positive", "negative"]``) for ``exact`` and
 ``contains``: the final answer must then name exactly one of them. Flags say why an answer is
@@ -40,8 +42,8 @@ from backends.evals.answers import (
     repeats_prompt,
 )
 
-CheckKind = Literal["exact", "number", "regex", "contains", "choice"]
-CHECK_KINDS: tuple[str, ...] = ("exact", "number", "regex", "contains", "choice")
+CheckKind = Literal["exact", "number", "regex", "contains", "choice", "scorer"]
+CHECK_KINDS: tuple[str, ...] = ("exact", "number", "regex", "contains", "choice", "scorer")
 CHOICES = "ABCDE"
 RELATIVE_TOLERANCE = 1e-6
 Flag = Literal["echo", "ambiguous", "no-answer"]

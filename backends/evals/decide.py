@@ -198,6 +198,9 @@ def _latency_sentence(rows: list[StrategyStats]) -> str | None:
         return f"lowest latency p95: {fast.strategy} ({fast.latency_p95:.2f} s)"
     slow = timed[1]
     assert fast.latency_p95 is not None and slow.latency_p95 is not None
+    if slow.latency_p95 - fast.latency_p95 < 0.005:
+        tied = [r.strategy for r in timed if (r.latency_p95 or 0) - fast.latency_p95 < 0.005]
+        return f"lowest latency p95: a tie at {fast.latency_p95:.2f} s ({', '.join(tied)})"
     return (
         f"lowest latency p95: {fast.strategy} ({fast.latency_p95:.2f} s), "
         f"{_ratio(slow.latency_p95, fast.latency_p95)} faster than {slow.strategy} "

@@ -120,6 +120,10 @@ def error_record(error: BaseException | None) -> ResultError | None:
 
 def check_reply(task: Task, text: str) -> CheckResult:
     """Check a reply's text against ``task`` with the task's own checker settings."""
+    if task.check == "scorer" and task.scorer:
+        from backends.evals.scorer import score_reply
+
+        return score_reply(task.scorer, task.prompt, text)
     return check_answer(
         task.check,
         task.expected,

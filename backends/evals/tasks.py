@@ -51,6 +51,7 @@ class Task(BaseModel):
     units: dict[str, float] | None = None
     tolerance: float | None = Field(default=None, ge=0)
     max_answer_tokens: int | None = Field(default=None, ge=1)
+    scorer: dict[str, str | int] | None = None
 
     @field_validator("expected", mode="before")
     @classmethod
@@ -69,6 +70,8 @@ class Task(BaseModel):
 
     @model_validator(mode="after")
     def _expected_fits_check(self) -> Task:
+        if self.check == "scorer" and not self.scorer:
+            raise ValueError("check 'scorer' needs a scorer (e.g. from ponder eval import)")
         problem = expected_problem(self.check, self.expected, self.options, self.units)
         if problem:
             raise ValueError(problem)
@@ -83,7 +86,7 @@ class Task(BaseModel):
         payload = json.dumps(
             [
                 self.prompt, self.system, self.expected, self.check, list(self.options),
-                self.units, self.tolerance, self.max_answer_tokens,
+                self.units, self.tolerance, self.max_answer_tokens, self.scorer,
             ],
             sort_keys=True,
         )  # fmt: skip
@@ -122,7 +125,7 @@ def _field_error(exc: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         message = (
             "unknown field (allowed: id, prompt, expected, check, system, tags, options, "
-            "units, tolerance, max_answer_tokens)"
+            "units, tolerance, max_answer_tokens, scorer)"
         )
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"{where}: {message}{more}" if where else f"{message}{more}"

@@ -56,8 +56,10 @@ def bad_task(**fields: object) -> dict[str, object]:
         (bad_task(prompt=""), ":3: prompt: String should have at least 1"),
         (bad_task(colour="red"), ":3: colour: unknown field"),
         (bad_task(expected="many", check="number"), ":3: expected must contain one number"),
-        (bad_task(expected="maybe", check="contains", options=["yes", "no"]),
-         ":3: expected 'maybe' is not one of the options"),
+        (
+            bad_task(expected="maybe", check="contains", options=["yes", "no"]),
+            ":3: expected 'maybe' is not one of the options",
+        ),
         (bad_task(tolerance=-1), ":3: tolerance: Input should be greater"),
         (bad_task(expected="Z", check="choice"), ":3: expected must be one"),
         (bad_task(expected="(", check="regex"), ":3: expected is not a valid"),
