@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from backends.evals.checks import CheckResult
 from backends.evals.decide import comparison_lines, pairwise, recommendation_lines
 from backends.evals.report import build_report, format_report
 from backends.evals.results import Sample, majority
-from backends.evals.checks import CheckResult
 from backends.evals.stats import (
     bootstrap_mean_interval,
     mcnemar_exact,
@@ -53,7 +53,7 @@ def test_paired_bootstrap_is_seeded_and_sees_a_real_difference() -> None:
 
 def test_bootstrap_interval_covers_the_mean() -> None:
     low, high = bootstrap_mean_interval([0.0, 0.5, 1.0, 1.0, 0.5]) or (0, 0)
-    assert low <= 0.6 <= high and 0 <= low and high <= 1
+    assert low <= 0.6 <= high and low >= 0 and high <= 1
 
 
 def test_strategy_keys_seeds_and_order() -> None:

@@ -86,7 +86,8 @@ def test_curves_charts_and_report_dir(tmp_path: Path) -> None:
     names = sorted(p.name for p in written)
     assert names == ["accuracy_vs_cost.svg", "accuracy_vs_reasoning.svg", "report.md"]
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "## recommendation" in md and "small:64 reaches 50%, within the CI of the best accuracy small:256 83%" in md
+    assert "## recommendation" in md
+    assert "small:64 reaches 50%, within the CI of the best accuracy small:256 83%" in md
     assert "![accuracy_vs_cost.svg](accuracy_vs_cost.svg)" in md
     svg = (tmp_path / "out" / "accuracy_vs_cost.svg").read_text()
     assert "<svg" in svg and "small" in svg
