@@ -155,3 +155,40 @@ def test_repeats_make_one_row_with_a_ci_over_tasks() -> None:
     assert row.ci_low is not None and row.ci_high is not None
     assert row.ci_low <= 0.5 <= row.ci_high
     assert report.expected_results == 12
+
+
+def test_config_key_changes_with_everything_that_changes_results() -> None:
+    from pydantic import SecretStr
+
+    from backends.config import settings_from_dict
+    from backends.evals import strategy as strategy_module
+    from backends.evals.strategy import config_key
+    from backends.registry import build_backend
+
+    def backend(**options: object):  # type: ignore[no-untyped-def]
+        entry = {"kind": "llama", "model": "embedded", "options": {"n_ctx": 512, **options}}
+        return build_backend(settings_from_dict({"backends": {"b": entry}}), "b")
+
+    base = backend()
+    s = Strategy("b", 64)
+    settings = {"max_tokens": 100, "seed": 0}
+    key = config_key(base, s, settings)
+    assert key == config_key(backend(), s, settings)  # stable
+    assert key != config_key(backend(temperature=0.1), s, settings)  # an option
+    assert key != config_key(base, Strategy("b", 32), settings)  # the budget
+    assert key != config_key(base, Strategy("b", 64, 5), settings)  # the samples
+    assert key != config_key(base, s, {**settings, "seed": 1})  # a request setting
+    import dataclasses
+
+    pricier = dataclasses.replace(base.spec, hardware_cost_per_hour=9.0)
+    base.spec, old = pricier, base.spec
+    assert key != config_key(base, s, settings)  # the hardware price
+    base.spec = dataclasses.replace(old, api_key=SecretStr("sk-secret"))
+    assert key == config_key(base, s, settings)  # never the API key
+    base.spec = old
+    original = strategy_module.PROMPT_FORMAT_VERSION
+    try:
+        strategy_module.PROMPT_FORMAT_VERSION = original + 1
+        assert key != config_key(base, s, settings)  # ponder's prompt format
+    finally:
+        strategy_module.PROMPT_FORMAT_VERSION = original
