@@ -144,8 +144,9 @@ def comparison_lines(report: Report, group: str = ALL) -> list[str]:
 
 def _contenders(rows: list[StrategyStats]) -> tuple[StrategyStats, list[StrategyStats]]:
     best = max(rows, key=lambda r: (r.accuracy or 0.0, -(r.cost_per_query or 0.0)))
-    floor = best.ci_low if best.ci_low is not None else best.accuracy or 0.0
-    return best, [r for r in rows if (r.accuracy or 0.0) >= floor]
+    accuracy = best.accuracy or 0.0
+    floor = min(best.ci_low, accuracy) if best.ci_low is not None else accuracy
+    return best, [r for r in rows if (r.accuracy or 0.0) >= floor - 1e-9]  # float-safe
 
 
 def _usd(row: StrategyStats, value: float | None = None) -> str:

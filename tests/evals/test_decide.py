@@ -192,3 +192,13 @@ def test_config_key_changes_with_everything_that_changes_results() -> None:
         assert key != config_key(base, s, settings)  # ponder's prompt format
     finally:
         strategy_module.PROMPT_FORMAT_VERSION = original
+
+
+def test_all_wrong_still_ranks_on_cost() -> None:
+    """0/6 everywhere: the Wilson lower bound is 0 up to rounding; the cheapest still wins."""
+    hard = tasks(6, "hard")
+    a, b = Strategy("a", 0), Strategy("a", 48)
+    results = [result(t.id, s.key, correct=False, cost=c, tags=("hard",))
+               for t in hard for s, c in ((a, 0.001), (b, 0.002))]  # fmt: skip
+    line = recommendation_lines(build_report(hard, [a, b], results))[0]
+    assert "best accuracy a:0 0% (95% CI 0%-39%) is also the cheapest within that interval" in line
