@@ -61,3 +61,37 @@ async def test_cache_hit_and_accuracy_do_not_depend_on_the_b_order(tmp_path: Pat
         assert right_ab == right_ba, key
     # and the strategies do not feed each other: no prompt is ever fully cached
     assert all(hit < 0.95 for hit, _ in forward.values())
+
+
+async def cached_tokens(tiny_gguf: Path, own_only: bool) -> list[int]:
+    """Cached prompt tokens of three replies: conversation a, then b, then a again."""
+    from backends.base import ChatRequest, Message
+    from backends.budget import Budget
+    from backends.reply import collect
+    from tests.evals.local_support import tiny_settings
+
+    backend = settings_factory(tiny_settings(tiny_gguf))("tiny")
+    cached = []
+    try:
+        for conversation in ("a", "b", "a"):
+            request = ChatRequest(
+                [Message("user", f"same question for {conversation}")], budget=Budget(0),
+                max_tokens=4, conversation_id=conversation, own_history_only=own_only,
+            )  # fmt: skip
+            reply = await collect(backend, request, lambda event: None)
+            assert reply.finished is not None and reply.finished.usage is not None
+            cached.append(reply.finished.usage.cached_input)
+    finally:
+        await backend.aclose()
+    return cached
+
+
+async def test_own_history_only_never_reuses_another_conversations_prefix(
+    tiny_gguf: Path,
+) -> None:
+    shared = await cached_tokens(tiny_gguf, own_only=False)
+    isolated = await cached_tokens(tiny_gguf, own_only=True)
+    assert shared[0] == isolated[0] == 0
+    assert shared[1] > 0  # without the option, b reuses the template prefix a left behind
+    assert isolated[1] == 0  # with it, b starts from an empty KV cache
+    assert isolated[2] > 0  # and a gets its own history back
