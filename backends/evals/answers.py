@@ -28,6 +28,7 @@ from typing import Literal
 PROMPT_FORMAT_VERSION = 2
 SHORT_WORDS = 6
 ECHO_WORDS = 8
+MIN_ECHO_WORDS = 5
 
 How = Literal["line", "short", "stated"]
 
@@ -127,7 +128,7 @@ def words(text: str) -> list[str]:
 def repeats_prompt(text: str, prompt: str, run: int = ECHO_WORDS) -> bool:
     """True when ``text`` holds ``run`` consecutive words of ``prompt`` (all of a short one)."""
     source = words(prompt)
-    if not source:
+    if len(source) < MIN_ECHO_WORDS:  # a very short prompt is restated by honest answers too
         return False
     run = min(run, len(source))
     target = f" {' '.join(words(text))} "

@@ -82,6 +82,8 @@ CASES: list[tuple[str, str, str, dict[str, object], bool, str | None]] = [
     ("number", "12", "What is 15% of 80? Reply with just the number, please do it now",
      {"prompt": "What is 15% of 80? Reply with just the number, please do it now."},
      False, "echo"),
+    # a prompt of a few words may be restated by an honest answer
+    ("number", "4", "Answer: 2 + 2 = 4", {"prompt": "2 + 2?"}, True, None),
 ]  # fmt: skip
 
 
