@@ -40,7 +40,7 @@ def svg_chart(curves: list[Curve], axis: str) -> bytes | None:
 
 def markdown(report: Report, source: str, charts: list[str]) -> str:
     """The report as Markdown (tables in fenced blocks keep their alignment)."""
-    parts = [f"# ponder eval report\n\ntask set: `{source}` · {report.tasks} tasks"]
+    parts = [f"# ponder eval report\n\ntask set: `{Path(source).name}` · {report.tasks} tasks"]
     parts.append("## all tasks\n\n```\n" + format_table(report.overall) + "\n```")
     for tag, rows in report.by_tag.items():
         parts.append(f"## tag: {tag}\n\n```\n" + format_table(rows) + "\n```")
