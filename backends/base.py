@@ -52,8 +52,10 @@ class ChatRequest:
     """One request to a backend.
 
     ``budget`` is live: the UI may change it while the reply streams. ``conversation_id`` lets a
-    local backend keep a KV-cache snapshot per conversation. ``max_tokens`` caps all output
-    (thinking included); ``None`` = the backend's default.
+    local backend keep a KV-cache snapshot per conversation; with ``own_history_only`` a
+    conversation the backend has no snapshot of starts from an empty KV cache instead of
+    reusing whatever prefix another conversation left (the eval isolates strategies this way).
+    ``max_tokens`` caps all output (thinking included); ``None`` = the backend's default.
     """
 
     messages: Sequence[Message]
@@ -62,6 +64,7 @@ class ChatRequest:
     temperature: float | None = None
     seed: int | None = None
     conversation_id: str | None = None
+    own_history_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +130,7 @@ class BackendSpec:
     base_url: str | None = None
     api_key: SecretStr | None = None
     api_key_env: str | None = None
-    hardware_cost_per_hour: float = 0.0
+    hardware_cost_per_hour: float | None = None  # None = the documented default (pricing)
 
 
 class Backend(abc.ABC):

@@ -61,7 +61,7 @@ class BackendEntry(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
-    hardware_cost_per_hour: float = Field(default=0.0, ge=0)
+    hardware_cost_per_hour: float | None = Field(default=None, ge=0)  # None: pricing's default
 
 
 def _default_backends() -> dict[str, BackendEntry]:

@@ -53,7 +53,7 @@ def format_meter_line(reading: MeterReading) -> str:
     """Return the one-line meter of a reply.
 
     ``in 52 (cached 48, 92%) · out 31 · reasoning 0 · $0.00 · TTFT 0.21s · 4.1s · 38 tok/s``;
-    estimates carry ``~``, unknown counts and prices ``?``.
+    estimates carry ``~``, unknown counts and prices ``?``, a local hardware-time cost ``≈``.
     """
     usage, est = reading.usage, reading.estimated
     return SEP.join(
@@ -61,7 +61,9 @@ def format_meter_line(reading: MeterReading) -> str:
             format_input(usage, "input" in est, reading.input_known),
             f"out {format_count(usage.output, 'output' in est)}",
             f"reasoning {format_count(usage.reasoning, 'reasoning' in est)}",
-            format_usd(reading.cost_usd, estimated=reading.cost_estimated),
+            format_usd(
+                reading.cost_usd, estimated=reading.cost_estimated, approx=reading.cost_approx
+            ),
             f"TTFT {format_seconds(reading.ttft_s, 2)}",
             format_seconds(reading.total_s, 1),
             format_rate(reading.decode_tps),
@@ -77,7 +79,7 @@ def format_session_line(totals: SessionTotals) -> str:
     ``$0.0040 + ? (1 unpriced)``.
     """
     usage = totals.usage
-    cost = format_usd(totals.cost, estimated=totals.cost_estimated)
+    cost = format_usd(totals.cost, estimated=totals.cost_estimated, approx=totals.cost_approx)
     if totals.partial and totals.cost is not None:
         cost = f"{cost} + ? ({totals.unpriced} unpriced)"
     noun = "reply" if totals.messages == 1 else "replies"

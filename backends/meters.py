@@ -30,7 +30,7 @@ from backends.events import (
     Usage,
     UsageUpdate,
 )
-from backends.pricing import Cost, PriceBook, hardware_cost
+from backends.pricing import Cost, PriceBook, hardware_cost, hardware_rate
 from backends.tokens import estimate_tokens
 
 USAGE_FIELDS = ("input", "output", "reasoning")
@@ -75,6 +75,12 @@ class MeterReading:
         """True when the shown cost rests on estimated token counts."""
         return self.provider_cost is None and not self.local and self.usage.estimated
 
+    @property
+    def cost_approx(self) -> bool:
+        """True when the shown cost is a local backend's hardware time at an hourly price (≈);
+        a rate the user set to 0 is exactly $0, not an estimate."""
+        return self.provider_cost is None and self.local and bool(self.cost and self.cost.total)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the reading as JSON-serialisable data (for ``--json`` and the store)."""
         data = asdict(self)
@@ -82,6 +88,7 @@ class MeterReading:
         data["stop_reason"] = self.stop_reason.value if self.stop_reason else None
         data["cost_usd"] = self.cost_usd
         data["cost_estimated"] = self.cost_estimated
+        data["cost_approx"] = self.cost_approx
         return data
 
 
@@ -211,7 +218,7 @@ class MessageMeter:
         prices: PriceBook,
         *,
         local: bool,
-        hardware_cost_per_hour: float = 0.0,
+        hardware_cost_per_hour: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         input_estimate: int | None = None,
     ) -> None:
@@ -219,7 +226,7 @@ class MessageMeter:
         self.model = model
         self.prices = prices
         self.local = local
-        self.hardware_cost_per_hour = hardware_cost_per_hour
+        self.hardware_cost_per_hour = hardware_rate(hardware_cost_per_hour)
         self.input_estimate = input_estimate
         self._clock = clock
         self._started: float | None = None
@@ -367,6 +374,7 @@ class SessionTotals:
     cost_known: float = 0.0
     unpriced: int = 0
     cost_estimated: bool = False
+    cost_approx: bool = False
     total_times: list[float] = field(default_factory=list)
     ttfts: list[float] = field(default_factory=list)
 
@@ -380,6 +388,7 @@ class SessionTotals:
         else:
             self.cost_known += cost
             self.cost_estimated = self.cost_estimated or reading.cost_estimated
+            self.cost_approx = self.cost_approx or reading.cost_approx
         if reading.total_s is not None:
             self.total_times.append(reading.total_s)
         if reading.ttft_s is not None:

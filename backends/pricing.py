@@ -3,7 +3,8 @@
 Prices come from the data snapshot bundled in the ``genai-prices`` wheel (pinned), never from its
 network updater, with per-model overrides from the config winning. A model nobody has a price
 for gives ``None`` ("price unknown"), never a misleading $0. Local runtimes have no API price:
-their cost is hardware time (``hardware_cost``), which the meters apply.
+their cost is hardware time (``hardware_cost``) at the backend's hourly price or a documented
+default (``hardware_rate``), which the meters apply and show as an estimate (≈).
 
 Usage follows the inclusive convention of providers.md §0.1, the same one genai-prices uses:
 ``input`` includes cache reads and writes, ``output`` includes reasoning (billed as output).
@@ -12,6 +13,8 @@ Usage follows the inclusive convention of providers.md §0.1, the same one genai
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,21 +114,74 @@ def split_cost(
     return Cost(*parts, total=sum(parts))
 
 
+# ---- local hardware: wall time x an hourly price ---------------------------------------------
+#
+# A local model is not free: it holds the machine for the wall time of the reply. Unless a backend
+# sets ``hardware_cost_per_hour`` (0 included, for "my laptop is paid for"), ponder prices that
+# time at what renting the same compute costs on a public cloud, on demand:
+#
+# - CPU: USD 0.0408 per vCPU-hour = AWS EC2 m7g.large (2 vCPU, Linux, us-east-1, on demand)
+#   at USD 0.0816/h, as listed in June 2026 (AWS EC2 On-Demand pricing page), times the cores the
+#   backend uses (its ``n_threads`` option, else every core of this machine).
+# - GPU: USD 1.006 per hour = AWS EC2 g5.xlarge (1x NVIDIA A10G 24 GB, 4 vCPU, Linux,
+#   us-east-1, on demand), as listed in June 2026; used when layers are offloaded to a GPU.
+#
+# These are estimates (shown with ≈): a price the user pays for their own hardware belongs in the
+# backend's ``hardware_cost_per_hour``.
+
+CPU_USD_PER_VCPU_HOUR = 0.0408
+CPU_PRICE_SOURCE = "AWS EC2 m7g.large on demand, us-east-1, USD 0.0816/h for 2 vCPU (June 2026)"
+GPU_USD_PER_HOUR = 1.006
+GPU_PRICE_SOURCE = "AWS EC2 g5.xlarge on demand, us-east-1, 1x A10G, USD 1.006/h (June 2026)"
+
+
+def default_hardware_rate(*, gpu: bool = False, cores: int | None = None) -> float:
+    """The documented default USD per hour (see above): a GPU-hour, or cores x a vCPU-hour."""
+    if gpu:
+        return GPU_USD_PER_HOUR
+    return CPU_USD_PER_VCPU_HOUR * max(cores or os.cpu_count() or 1, 1)
+
+
+def _gpu_in_use(options: object) -> bool:
+    layers = getattr(options, "n_gpu_layers", None)
+    if layers is not None:
+        return layers != 0
+    llama = sys.modules.get("llama_cpp")  # never imported here: only asked when already loaded
+    try:
+        return bool(llama is not None and llama.llama_supports_gpu_offload())
+    except Exception:  # an old or odd build: assume the CPU
+        return False
+
+
+def hardware_rate(per_hour: float | None, options: object = None) -> float:
+    """The USD per hour to bill a local backend: its own setting, else the default.
+
+    ``options`` (the backend's options model, if any) tells the cores (``n_threads``) and
+    whether layers go to a GPU (``n_gpu_layers``).
+    """
+    if per_hour is not None:
+        return per_hour
+    return default_hardware_rate(
+        gpu=_gpu_in_use(options), cores=getattr(options, "n_threads", None)
+    )
+
+
 def hardware_cost(per_hour: float, seconds: float) -> Cost:
     """Return a local backend's cost: ``per_hour`` USD times the wall time ``seconds``."""
     amount = per_hour * max(seconds, 0.0) / 3600.0
     return Cost(total=amount, hardware=amount)
 
 
-def format_usd(amount: float | None, *, estimated: bool = False) -> str:
+def format_usd(amount: float | None, *, estimated: bool = False, approx: bool = False) -> str:
     """Return ``amount`` for display: ``$0.00``, ``$0.0013``, ``$1.25``; ``$?`` when unknown.
 
     Below a dollar two significant digits are kept (so small costs never show as $0.00), with
-    at least two decimals; ``estimated`` prefixes ``~``.
+    at least two decimals; ``estimated`` (token counts estimated) prefixes ``~``, ``approx`` (a
+    local hardware-time estimate) prefixes ``≈``.
     """
     if amount is None:
         return "$?"
-    mark = "~" if estimated else ""
+    mark = "≈" if approx else ("~" if estimated else "")
     if amount <= 0 or amount >= 1:
         return f"{mark}${max(amount, 0.0):.2f}"
     decimals = min(max(2, 1 - math.floor(math.log10(amount))), 10)

@@ -199,7 +199,7 @@ def test_reading_as_json_data():
 
 def test_formatted_line_matches_the_cli_example():
     clock = FakeClock()
-    m = meter(clock, provider="llama", model="smollm2", local=True)
+    m = meter(clock, provider="llama", model="smollm2", local=True, hardware_cost_per_hour=0.0)
     feed_at(m, clock, 0.21, TextDelta("Hello"))
     done = Finished(
         stop_reason=StopReason.STOP,
@@ -319,7 +319,26 @@ def test_local_hardware_cost_grows_with_wall_time():
     feed_at(m, clock, 10.0, Finished(stop_reason=StopReason.STOP, usage=Usage(5, 0, 0, 1, 0)))
     reading = m.reading()
     assert reading.cost == Cost(total=pytest.approx(0.01), hardware=pytest.approx(0.01))
-    assert "· $0.010 ·" in format_meter_line(reading)
+    assert reading.cost_approx is True
+    assert "· ≈$0.010 ·" in format_meter_line(reading)
+
+
+def test_local_cost_without_a_rate_uses_the_documented_default_not_zero():
+    import os
+
+    from backends.pricing import CPU_USD_PER_VCPU_HOUR
+
+    clock = FakeClock()
+    m = meter(clock, provider="llama", model="smollm2", local=True)
+    feed_at(m, clock, 36.0, Finished(stop_reason=StopReason.STOP, usage=Usage(5, 0, 0, 1, 0)))
+    reading = m.reading()
+    cores = os.cpu_count() or 1
+    assert reading.cost_usd == pytest.approx(CPU_USD_PER_VCPU_HOUR * cores * 36 / 3600)
+    assert reading.cost_usd > 0
+    assert "· ≈$0.0" in format_meter_line(reading)
+    totals = SessionTotals()
+    totals.add(reading)
+    assert "· ≈$0.0" in format_session_line(totals)
 
 
 def test_empty_reply_has_no_token_times():

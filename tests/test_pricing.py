@@ -182,3 +182,29 @@ def test_costs_add_part_by_part():
 )
 def test_format_usd(amount, estimated, shown):
     assert format_usd(amount, estimated=estimated) == shown
+
+
+def test_format_usd_marks_a_local_estimate_with_approx():
+    assert format_usd(0.0004, approx=True) == "≈$0.00040"
+    assert format_usd(0.0, approx=True) == "≈$0.00"
+
+
+def test_hardware_rate_defaults_are_documented_and_never_zero():
+    from types import SimpleNamespace
+
+    from backends.pricing import (
+        CPU_USD_PER_VCPU_HOUR,
+        GPU_USD_PER_HOUR,
+        default_hardware_rate,
+        hardware_rate,
+    )
+
+    assert default_hardware_rate(cores=4) == pytest.approx(4 * CPU_USD_PER_VCPU_HOUR)
+    assert default_hardware_rate(gpu=True) == GPU_USD_PER_HOUR
+    assert hardware_rate(None) > 0
+    assert hardware_rate(0.0) == 0.0  # the user said so
+    assert hardware_rate(2.5) == 2.5
+    cpu_opts = SimpleNamespace(n_threads=2, n_gpu_layers=0)
+    assert hardware_rate(None, cpu_opts) == pytest.approx(2 * CPU_USD_PER_VCPU_HOUR)
+    gpu_opts = SimpleNamespace(n_threads=2, n_gpu_layers=-1)
+    assert hardware_rate(None, gpu_opts) == GPU_USD_PER_HOUR

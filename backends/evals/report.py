@@ -1,54 +1,44 @@
-"""The evaluation report: per strategy (backend x budget), overall and per tag.
+"""The evaluation report: per strategy (backend x budget x samples), overall and per tag.
 
 Definitions (each a small pure function, checked against hand-computed values):
 
-- accuracy = correct / results, an error counting as a wrong answer; its 95% interval is the
-  Wilson score interval (``wilson_interval``).
+- accuracy = correct / results, an error counting as a wrong answer. Its 95% interval is over
+  tasks: the Wilson score interval with one sample per task, a seeded bootstrap over tasks of
+  the per-task accuracy with ``--repeat`` (``backends.evals.stats``).
 - cost per query = total cost / results, and the total. ``None`` (unknown) as soon as one
   result's cost is unknown: a partial sum is never passed off as the total (``unpriced`` says
-  how many were unknown).
+  how many were unknown). A local cost is wall time x an hourly price, an estimate (``≈``).
+  A voting strategy's query costs all of its samples.
 - reasoning tokens per query: mean over the results whose reasoning count is known.
 - cache-hit rate: cached input tokens / input tokens summed over the results that report both
-  (token-weighted, like the per-message meter).
-- latency and TTFT p50/p95: nearest-rank percentiles (``backends.meters.percentile``) over the
-  results without an error.
+  (token-weighted). Each strategy keeps its own KV history, so this is reuse within it.
+- latency, TTFT (first token of any kind, thinking included) and first answer token p50/p95:
+  nearest-rank percentiles (``backends.meters.percentile``) over the results without an error.
+- echoes: results whose answer repeats the prompt or every option (wrong, flagged).
 - frontier: a strategy is on the cost/accuracy frontier when no other strategy is at least as
   accurate for no more cost per query and strictly better at one of the two. Strategies with an
   unknown cost or no results are not placed (``frontier`` is ``None``).
+
+Paired tests and the per-tag recommendation are in ``backends.evals.decide``.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from backends.evals.results import TaskResult
-from backends.evals.runner import Strategy, budget_label
+from backends.evals.stats import Z_95, bootstrap_mean_interval, wilson_interval
+from backends.evals.strategy import Strategy, budget_label
 from backends.evals.tasks import Task, TaskSet, tasks_from
 from backends.meters import percentile
 from backends.pricing import format_usd
 
-Z_95 = 1.959963984540054
+__all__ = ["Z_95", "Report", "StrategyStats", "build_report", "wilson_interval"]
 ALL = "all"
-
-
-def wilson_interval(correct: int, total: int, z: float = Z_95) -> tuple[float, float] | None:
-    """The Wilson score interval for ``correct`` successes in ``total`` trials, or ``None``.
-
-    ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = correct / n``.
-    """
-    if total <= 0:
-        return None
-    p = correct / total
-    z2 = z * z
-    denominator = 1 + z2 / total
-    centre = (p + z2 / (2 * total)) / denominator
-    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
-    return (max(centre - half, 0.0), min(centre + half, 1.0))
 
 
 def known_sum(values: Iterable[float | None]) -> tuple[float | None, int]:
@@ -71,6 +61,25 @@ def cache_hit_rate(results: Sequence[TaskResult]) -> float | None:
     counted = [r for r in results if r.meters.cache_hit is not None and r.usage.input > 0]
     total_input = sum(r.usage.input for r in counted)
     return sum(r.usage.cached_input for r in counted) / total_input if total_input else None
+
+
+def per_task(results: Sequence[TaskResult]) -> dict[str, list[TaskResult]]:
+    """Results grouped by task id (several with ``--repeat``), in first-seen order."""
+    grouped: dict[str, list[TaskResult]] = {}
+    for result in results:
+        grouped.setdefault(result.task_id, []).append(result)
+    return grouped
+
+
+def accuracy_interval(results: Sequence[TaskResult]) -> tuple[float, float] | None:
+    """The 95% interval of accuracy over tasks (module docstring)."""
+    grouped = per_task(results)
+    if not grouped:
+        return None
+    if all(len(group) == 1 for group in grouped.values()):
+        return wilson_interval(sum(1 for r in results if r.correct), len(results))
+    means = [sum(r.correct for r in group) / len(group) for group in grouped.values()]
+    return bootstrap_mean_interval(means)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +106,12 @@ class StrategyStats:
     latency_p95: float | None
     ttft_p50: float | None
     ttft_p95: float | None
+    first_answer_p50: float | None = None
+    first_answer_p95: float | None = None
+    samples: int = 1
+    repeats: int = 1
+    echoes: int = 0
+    cost_approx: bool = False
     frontier: bool | None = None
 
 
@@ -106,11 +121,13 @@ def strategy_stats(
     """The stats of ``strategy`` from its ``results`` over a group of ``tasks`` tasks."""
     n = len(results)
     correct = sum(1 for r in results if r.correct)
-    interval = wilson_interval(correct, n)
+    interval = accuracy_interval(results)
     cost_total, unpriced = known_sum(r.meters.cost_usd for r in results)
     ok = [r for r in results if r.error is None]
     totals = [r.meters.total_s for r in ok if r.meters.total_s is not None]
     ttfts = [r.meters.ttft_s for r in ok if r.meters.ttft_s is not None]
+    answers = [r.meters.first_answer_s for r in ok if r.meters.first_answer_s is not None]
+    grouped = per_task(results)
     return StrategyStats(
         strategy=strategy.key,
         backend=strategy.backend,
@@ -132,6 +149,12 @@ def strategy_stats(
         latency_p95=percentile(totals, 95),
         ttft_p50=percentile(ttfts, 50),
         ttft_p95=percentile(ttfts, 95),
+        first_answer_p50=percentile(answers, 50),
+        first_answer_p95=percentile(answers, 95),
+        samples=strategy.samples,
+        repeats=max((len(group) for group in grouped.values()), default=1),
+        echoes=sum(1 for r in results if r.flag == "echo"),
+        cost_approx=any(r.meters.cost_approx for r in results),
     )
 
 
@@ -166,37 +189,64 @@ def _with_frontier(row: StrategyStats, value: bool | None) -> StrategyStats:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """``overall``: one row per strategy over every task; ``by_tag``: the same per tag."""
+    """``overall``: one row per strategy over every task; ``by_tag``: the same per tag.
+
+    ``results`` maps each strategy key to its results (every repeat), for the paired tests and
+    the recommendation (``backends.evals.decide``); ``tags`` maps a task id to its tags.
+    """
 
     overall: list[StrategyStats]
     by_tag: dict[str, list[StrategyStats]]
     tasks: int
     expected_results: int
     results: int
+    per_strategy: dict[str, list[TaskResult]] = field(default_factory=dict)
+    task_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def group_results(self, group: str) -> dict[str, list[TaskResult]]:
+        """Each strategy's results on the tasks of ``group`` (``all`` or a tag)."""
+        if group == ALL:
+            return self.per_strategy
+        return {
+            key: [r for r in results if group in self.task_tags.get(r.task_id, ())]
+            for key, results in self.per_strategy.items()
+        }
 
 
 def build_report(
-    tasks: TaskSet | Sequence[Task], strategies: Sequence[Strategy], results: Iterable[TaskResult]
+    tasks: TaskSet | Sequence[Task],
+    strategies: Sequence[Strategy],
+    results: Iterable[TaskResult],
+    repeat: int | None = None,
 ) -> Report:
-    """The report of ``results`` for the matrix ``tasks`` x ``strategies``.
+    """The report of ``results`` for the matrix ``tasks`` x ``strategies`` x ``repeat``.
 
-    Results outside the matrix (other tasks or strategies in the same file) are ignored; when a
-    pair has several results the last one counts. Usable mid-run for a live table.
+    Results outside the matrix (other tasks, strategies or repeats in the same file) are
+    ignored; when a (task, strategy, repeat) has several results the last one counts. Without
+    ``repeat`` every stored repeat counts. Usable mid-run for a live table.
     """
     task_list = tasks_from(tasks)
     ids = {task.id for task in task_list}
-    latest: dict[tuple[str, str], TaskResult] = {}
+    latest: dict[tuple[str, str, int], TaskResult] = {}
     for result in results:
-        if result.task_id in ids:
-            latest[result.pair] = result
+        if result.task_id in ids and (repeat is None or result.repeat < repeat):
+            latest[result.key] = result
+    repeats = repeat or max((key[2] + 1 for key in latest), default=1)
     tags: dict[str, None] = {}
     for task in task_list:
         for tag in task.tags:
             tags.setdefault(tag, None)
     overall = []
     by_tag: dict[str, list[StrategyStats]] = {tag: [] for tag in tags}
+    per_strategy: dict[str, list[TaskResult]] = {}
     for strategy in strategies:
-        mine = [latest[(t.id, strategy.key)] for t in task_list if (t.id, strategy.key) in latest]
+        mine = [
+            latest[(t.id, strategy.key, r)]
+            for t in task_list
+            for r in range(repeats)
+            if (t.id, strategy.key, r) in latest
+        ]
+        per_strategy[strategy.key] = mine
         overall.append(strategy_stats(strategy, ALL, len(task_list), mine))
         for tag in tags:
             tagged = [r for r in mine if tag in r.tags]
@@ -206,8 +256,10 @@ def build_report(
         overall=mark_frontier(overall),
         by_tag={tag: mark_frontier(rows) for tag, rows in by_tag.items()},
         tasks=len(task_list),
-        expected_results=len(task_list) * len(strategies),
+        expected_results=len(task_list) * len(strategies) * repeats,
         results=sum(row.results for row in overall),
+        per_strategy=per_strategy,
+        task_tags={task.id: task.tags for task in task_list},
     )
 
 
@@ -215,7 +267,7 @@ def build_report(
 
 COLUMNS = (
     "strategy", "n", "acc", "95% CI", "cost/q", "cost total", "reason tok/q", "cache hit",
-    "p50 s", "p95 s", "TTFT p50", "TTFT p95", "errors", "frontier",
+    "p50 s", "p95 s", "TTFT p50", "TTFT p95", "ans p50", "ans p95", "echo", "errors", "frontier",
 )  # fmt: skip
 
 
@@ -227,8 +279,8 @@ def _secs(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def _cost(value: float | None, results: int) -> str:
-    return "-" if results == 0 else format_usd(value)
+def _cost(value: float | None, results: int, approx: bool = False) -> str:
+    return "-" if results == 0 else format_usd(value, approx=approx)
 
 
 def table_row(row: StrategyStats) -> list[str]:
@@ -241,14 +293,17 @@ def table_row(row: StrategyStats) -> list[str]:
         f"{row.results}/{row.tasks}",
         _pct(row.accuracy),
         interval,
-        _cost(row.cost_per_query, row.results),
-        _cost(row.cost_total, row.results),
+        _cost(row.cost_per_query, row.results, row.cost_approx),
+        _cost(row.cost_total, row.results, row.cost_approx),
         reasoning,
         _pct(row.cache_hit),
         _secs(row.latency_p50),
         _secs(row.latency_p95),
         _secs(row.ttft_p50),
         _secs(row.ttft_p95),
+        _secs(row.first_answer_p50),
+        _secs(row.first_answer_p95),
+        str(row.echoes),
         str(row.errors),
         mark,
     ]
@@ -267,25 +322,40 @@ def format_table(rows: Sequence[StrategyStats], title: str = "") -> str:
 
 
 def format_report(report: Report) -> str:
-    """The whole report as text: the overall table, then one table per tag, then a legend."""
-    blocks = [format_table(report.overall, f"all tasks ({report.tasks})")]
+    """The whole report as text: the overall table, one table per tag, the paired tests, the
+    recommendation per tag, then a legend."""
+    from backends.evals.decide import comparison_lines, recommendation_lines
+
+    repeats = max((row.repeats for row in report.overall), default=1)
+    extra = f", {repeats} repeats" if repeats > 1 else ""
+    blocks = [format_table(report.overall, f"all tasks ({report.tasks}{extra})")]
     for tag, rows in report.by_tag.items():
         blocks.append(format_table(rows, f"tag: {tag} ({rows[0].tasks if rows else 0})"))
+    pairs = comparison_lines(report)
+    if pairs:
+        blocks.append("\n".join(["paired tests (all tasks):", *pairs]))
+    blocks.append("\n".join(["recommendation:", *recommendation_lines(report)]))
     blocks.append(
         "* = on the cost/accuracy frontier (no other strategy is as accurate for less); "
-        "? = cost unknown, not placed; $? = price unknown"
+        "? = cost unknown, not placed; $? = price unknown; ≈ = local hardware time x an hourly "
+        "price (an estimate); TTFT = first token of any kind, ans = first answer token; "
+        "echo = answers that repeat the prompt or all options (counted wrong)"
     )
     return "\n\n".join(blocks)
 
 
 def report_json(report: Report) -> dict[str, Any]:
     """The report as JSON-serialisable data (``--json``)."""
+    from backends.evals.decide import pairwise, recommendation_lines
+
     return {
         "tasks": report.tasks,
         "expected_results": report.expected_results,
         "results": report.results,
         "overall": [asdict(row) for row in report.overall],
         "by_tag": {tag: [asdict(row) for row in rows] for tag, rows in report.by_tag.items()},
+        "paired_tests": [asdict(pair) for pair in pairwise(report, ALL)],
+        "recommendation": recommendation_lines(report),
     }
 
 

@@ -1,15 +1,18 @@
 """Stored results of an evaluation run: one JSON object per line, appended as replies finish.
 
-Each line is a ``TaskResult``: the task, the strategy (backend x budget), the reply's text and
-thinking, usage, meters, correctness and any error. Lines are appended with flush + fsync, so a
+Each line is a ``TaskResult``: the task, the strategy (backend x budget x samples), the repeat
+and its seed, the configuration key it was made under, the reply's text and thinking, usage,
+meters, correctness (with the checker's flag, and each sample's answer when the strategy votes)
+and any error. Lines are appended with flush + fsync, so a
 run killed at any moment leaves every finished result on disk; at worst the last line is torn,
-and ``ResultsFile.load`` drops that unfinished line. When a (task, strategy) pair appears more
-than once (an errored result redone), the last line wins.
+and ``ResultsFile.load`` drops that unfinished line. When a (task, strategy, repeat) appears
+more than once (an errored or outdated result redone), the last line wins.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from backends.base import Backend
 from backends.errors import ConfigError, PonderError
-from backends.evals.checks import check_answer
+from backends.evals.checks import CheckResult, check_answer
+from backends.evals.strategy import Strategy
 from backends.evals.tasks import Task
 from backends.events import Usage
 from backends.meters import MeterReading
@@ -33,6 +37,7 @@ class ResultMeters(BaseModel):
 
     cost_usd: float | None = None
     cost_estimated: bool = False
+    cost_approx: bool = False  # a local hardware-time estimate (shown with ≈)
     cache_hit: float | None = None
     ttft_s: float | None = None
     first_answer_s: float | None = None
@@ -71,6 +76,10 @@ class TaskResult(BaseModel):
     kind: str
     model: str
     budget: int | None
+    samples: int = 1
+    repeat: int = 0
+    seed: int | None = None
+    config_key: str = ""
     settings: RequestSettings = RequestSettings()
     tags: list[str] = []
     check: str
@@ -81,6 +90,8 @@ class TaskResult(BaseModel):
     budget_applied: str | None = None
     correct: bool
     extracted: str | None = None
+    flag: str | None = None
+    votes: list[str | None] = []
     usage: Usage  # the stream model's own record, stored as its fields
     meters: ResultMeters
     error: ResultError | None = None
@@ -90,6 +101,11 @@ class TaskResult(BaseModel):
     def pair(self) -> tuple[str, str]:
         """The (task id, strategy key) this result answers."""
         return (self.task_id, self.strategy)
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """The (task id, strategy key, repeat) this result answers."""
+        return (self.task_id, self.strategy, self.repeat)
 
 
 def error_record(error: BaseException | None) -> ResultError | None:
@@ -102,29 +118,108 @@ def error_record(error: BaseException | None) -> ResultError | None:
     return ResultError(kind=type(error).__name__, message=text)
 
 
+def check_reply(task: Task, text: str) -> CheckResult:
+    """Check a reply's text against ``task`` with the task's own checker settings."""
+    if task.check == "scorer" and task.scorer:
+        from backends.evals.scorer import score_reply
+
+        return score_reply(task.scorer, task.prompt, text)
+    return check_answer(
+        task.check,
+        task.expected,
+        text,
+        prompt=task.prompt,
+        options=task.options,
+        units=task.units,
+        tolerance=task.tolerance,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One reply of a strategy to a task: the reply, its meters, any error, its verdict."""
+
+    reply: Reply
+    reading: MeterReading
+    error: BaseException | None
+    verdict: CheckResult
+
+
+def majority(samples: list[Sample]) -> int:
+    """The index of the sample whose answer most samples agree on (self-consistency).
+
+    Only clean answers vote (an echo, an ambiguous or a missing answer does not); a tie goes to
+    the answer given first. With no clean answer the first sample stands.
+    """
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for index, sample in enumerate(samples):
+        answer = sample.verdict.extracted
+        if answer is None or sample.verdict.flag is not None or sample.error is not None:
+            continue
+        counts[answer] = counts.get(answer, 0) + 1
+        first.setdefault(answer, index)
+    if not counts:
+        return 0
+    best = max(counts, key=lambda answer: (counts[answer], -first[answer]))
+    return first[best]
+
+
+def combined_meters(readings: list[MeterReading]) -> ResultMeters:
+    """The meters of all samples together: cost, tokens and time summed, first-token times of
+    the first sample (a strategy's cost counts every sample it drew)."""
+    costs = [r.cost_usd for r in readings]
+    inputs = sum(r.usage.input for r in readings)
+    hits = [r for r in readings if r.cache_hit is not None]
+    totals = [r.total_s for r in readings]
+    rates = [r.decode_tps for r in readings if r.decode_tps is not None]
+    first = readings[0]
+    return ResultMeters(
+        cost_usd=None if any(c is None for c in costs) else sum(c or 0.0 for c in costs),
+        cost_estimated=any(r.cost_estimated for r in readings),
+        cost_approx=any(r.cost_approx for r in readings),
+        cache_hit=(sum(r.usage.cached_input for r in hits) / inputs if hits and inputs else None),
+        ttft_s=first.ttft_s,
+        first_answer_s=first.first_answer_s,
+        thinking_s=first.thinking_s,
+        total_s=None if any(t is None for t in totals) else sum(t or 0.0 for t in totals),
+        decode_tok_s=sum(rates) / len(rates) if rates else None,
+    )
+
+
 def make_result(
     task: Task,
-    strategy_key: str,
-    budget: int | None,
+    strategy: Strategy,
     backend: Backend,
-    reply: Reply,
-    reading: MeterReading,
-    error: BaseException | None,
+    samples: list[Sample],
     settings: RequestSettings | None = None,
+    *,
+    repeat: int = 0,
+    seed: int | None = None,
+    config_key: str = "",
 ) -> TaskResult:
-    """Build the stored result of one reply, checking its answer against the task."""
+    """Build the stored result of one (task, strategy, repeat) from its samples (one unless the
+    strategy votes), the majority sample's answer deciding."""
+    chosen = samples[majority(samples)]
+    reply, verdict = chosen.reply, chosen.verdict
     finished = reply.finished
-    error = error if error is not None else (finished.error if finished else None)
-    verdict = check_answer(task.check, task.expected, reply.text)
-    usage = reading.usage
+    errors = [s.error or (s.reply.finished.error if s.reply.finished else None) for s in samples]
+    error = next((e for e in errors if e is not None), None)
+    usage = samples[0].reading.usage
+    for other in samples[1:]:
+        usage = usage + other.reading.usage
     return TaskResult(
         task_id=task.id,
         task_fingerprint=task.fingerprint(),
-        strategy=strategy_key,
+        strategy=strategy.key,
         backend=backend.name,
         kind=backend.kind,
         model=(finished.model if finished and finished.model else backend.model),
-        budget=budget,
+        budget=strategy.budget,
+        samples=strategy.samples,
+        repeat=repeat,
+        seed=seed,
+        config_key=config_key,
         settings=settings or RequestSettings(),
         tags=list(task.tags),
         check=task.check,
@@ -135,17 +230,10 @@ def make_result(
         budget_applied=finished.budget_applied if finished else None,
         correct=verdict.correct and error is None,
         extracted=verdict.extracted,
+        flag=verdict.flag,
+        votes=[s.verdict.extracted for s in samples] if len(samples) > 1 else [],
         usage=usage,
-        meters=ResultMeters(
-            cost_usd=reading.cost_usd,
-            cost_estimated=reading.cost_estimated,
-            cache_hit=reading.cache_hit,
-            ttft_s=reading.ttft_s,
-            first_answer_s=reading.first_answer_s,
-            thinking_s=reading.thinking_s,
-            total_s=reading.total_s,
-            decode_tok_s=reading.decode_tps,
-        ),
+        meters=combined_meters([s.reading for s in samples]),
         error=error_record(error),
         finished_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
     )
@@ -203,8 +291,16 @@ class ResultsFile:
             os.fsync(handle.fileno())
 
 
+def latest_by_key(results: list[TaskResult]) -> dict[tuple[str, str, int], TaskResult]:
+    """The last result stored for each (task id, strategy key, repeat)."""
+    latest: dict[tuple[str, str, int], TaskResult] = {}
+    for result in results:
+        latest[result.key] = result
+    return latest
+
+
 def latest_by_pair(results: list[TaskResult]) -> dict[tuple[str, str], TaskResult]:
-    """The last result stored for each (task id, strategy key) pair."""
+    """The last result stored for each (task id, strategy key) pair, any repeat."""
     latest: dict[tuple[str, str], TaskResult] = {}
     for result in results:
         latest[result.pair] = result

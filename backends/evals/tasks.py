@@ -7,7 +7,11 @@ A line is a JSON object::
 
 ``id``, ``prompt`` and ``expected`` are required (``expected`` may be a JSON number); ``check``
 is one of exact, number, regex, contains, choice (default ``exact``; see ``backends.evals.checks``);
-``system`` and ``tags`` are optional. Blank lines are skipped. Every problem is a
+``system`` and ``tags`` are optional, and so are the checker's settings: ``options`` (the labels
+a classification task chooses from, e.g. ``["positive", "negative"]``: the answer must name
+exactly one), ``units`` (unit word -> factor to the expected's unit, e.g. ``{"dollars": 1,
+"cents": 0.01}``), ``tolerance`` (absolute, for ``number``) and ``max_answer_tokens`` (the
+task's answer limit after the thinking budget). Blank lines are skipped. Every problem is a
 ``TaskSetError`` naming the file, the line and the field; duplicate ids are refused.
 """
 
@@ -43,6 +47,11 @@ class Task(BaseModel):
     check: CheckKind = "exact"
     system: str | None = None
     tags: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    units: dict[str, float] | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+    max_answer_tokens: int | None = Field(default=None, ge=1)
+    scorer: dict[str, str | int] | None = None
 
     @field_validator("expected", mode="before")
     @classmethod
@@ -61,17 +70,26 @@ class Task(BaseModel):
 
     @model_validator(mode="after")
     def _expected_fits_check(self) -> Task:
-        problem = expected_problem(self.check, self.expected)
+        if self.check == "scorer" and not self.scorer:
+            raise ValueError("check 'scorer' needs a scorer (e.g. from ponder eval import)")
+        problem = expected_problem(self.check, self.expected, self.options, self.units)
         if problem:
             raise ValueError(problem)
         return self
 
     def fingerprint(self) -> str:
-        """A short hash of what decides a result (prompt, system, expected, check).
+        """A short hash of what decides a result (prompt, system, expected, check and its
+        options, units, tolerance, answer limit).
 
         A stored result whose fingerprint differs belongs to an edited task and is redone.
         """
-        payload = json.dumps([self.prompt, self.system, self.expected, self.check])
+        payload = json.dumps(
+            [
+                self.prompt, self.system, self.expected, self.check, list(self.options),
+                self.units, self.tolerance, self.max_answer_tokens, self.scorer,
+            ],
+            sort_keys=True,
+        )  # fmt: skip
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -105,7 +123,10 @@ def _field_error(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown field (allowed: id, prompt, expected, check, system, tags)"
+        message = (
+            "unknown field (allowed: id, prompt, expected, check, system, tags, options, "
+            "units, tolerance, max_answer_tokens, scorer)"
+        )
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"{where}: {message}{more}" if where else f"{message}{more}"
 
@@ -168,8 +189,27 @@ def load_tasks(path: Path | str) -> TaskSet:
 
 
 def sample_tasks_path() -> Path:
-    """The sample task set shipped with ponder (package data)."""
+    """The sample task set shipped with ponder (package data): the three sets together."""
     return Path(str(resources.files("backends.evals") / "data" / SAMPLE_TASKS))
+
+
+SHIPPED_SETS = {
+    "sample": SAMPLE_TASKS,
+    "easy": "easy_classification.jsonl",
+    "medium": "medium_extraction.jsonl",
+    "hard": "hard_logic.jsonl",
+}
+
+
+def shipped_path(name: str) -> Path | None:
+    """The file of a shipped set (``sample``, ``easy``, ``medium``, ``hard``), else ``None``."""
+    file = SHIPPED_SETS.get(name)
+    return None if file is None else Path(str(resources.files("backends.evals") / "data" / file))
+
+
+def load_task_set_named(name: str) -> TaskSet:
+    """A shipped set by name, or a task set file. Raises ``TaskSetError``."""
+    return load_tasks(shipped_path(name) or Path(name))
 
 
 def tasks_from(tasks: TaskSet | Sequence[Task]) -> tuple[Task, ...]:

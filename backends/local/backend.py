@@ -273,7 +273,7 @@ class LocalBackend(Backend):
         emit(finished)
 
     def _decode_reply(self, loaded: LoadedModel, request: ChatRequest, emit, cancel) -> Finished:
-        self._switch_conversation(loaded, request.conversation_id)
+        self._switch_conversation(loaded, request.conversation_id, request.own_history_only)
         sampling = self._sampling(request)
         n_ctx = loaded.session.max_ctx
         limit = request.budget.snapshot().limit
@@ -315,12 +315,21 @@ class LocalBackend(Backend):
             usage_every=o.usage_every,
         )
 
-    def _switch_conversation(self, loaded: LoadedModel, conversation: str | None) -> None:
-        """Park the current conversation's KV cells and bring back the requested one's."""
+    def _switch_conversation(
+        self, loaded: LoadedModel, conversation: str | None, own_only: bool = False
+    ) -> None:
+        """Park the current conversation's KV cells and bring back the requested one's.
+
+        ``own_only``: a conversation without a snapshot starts empty rather than reusing the
+        prefix another conversation left in the context.
+        """
         if conversation == self._conversation:
             return
         if self._conversation is not None:
             self._snapshots.save(self._conversation, loaded.session)
-        if conversation is not None:
-            self._snapshots.restore(conversation, loaded.session)
+        restored = conversation is not None and self._snapshots.restore(
+            conversation, loaded.session
+        )
+        if own_only and not restored:
+            loaded.session.clear()
         self._conversation = conversation

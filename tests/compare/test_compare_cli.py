@@ -97,7 +97,7 @@ def test_json_shape(
     assert remote["usage"]["input"] == 20 and remote["usage"]["reasoning"] == 2
     assert remote["budget"]["requested"] == "4096" and other["budget"]["requested"] == "off"
     assert tiny["kind"] == "llama" and tiny["usage"]["output"] == 10
-    assert tiny["meters"]["cost_usd"] == 0.0  # local: hardware cost, 0 by default
+    assert tiny["meters"]["cost_usd"] > 0  # local: wall time x the documented default price
     for column in data["columns"]:
         assert column["stop_reason"] in ("stop", "length") and column["error"] is None
         assert set(column["meters"]) >= {"ttft_s", "total_s", "decode_tok_s", "cost_usd", "line"}

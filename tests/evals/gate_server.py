@@ -33,9 +33,18 @@ class GateServer:
         self._waiting: list[asyncio.Event] = []
         self._server: asyncio.Server | None = None
 
-    async def start(self) -> GateServer:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+    async def start(self, port: int = 0) -> GateServer:
+        """Listen on ``port`` (0 = any free one; a restarted server may take its old port, so
+        that the backend's configuration, URL included, stays the same)."""
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", port, reuse_address=True
+        )
         return self
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def url(self) -> str:

@@ -17,11 +17,12 @@ from backends.evals.report import Report, StrategyStats
 
 
 def raw_results(path: Path) -> list[dict[str, Any]]:
-    """Every line of the results file as plain JSON, the last one per pair kept."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    """Every line of the results file as plain JSON, the last one per (task, strategy,
+    repeat) kept."""
+    latest: dict[tuple[str, str, int], dict[str, Any]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        latest[(record["task_id"], record["strategy"])] = record
+        latest[(record["task_id"], record["strategy"], record.get("repeat", 0))] = record
     return list(latest.values())
 
 

@@ -74,24 +74,39 @@ def test_usage_errors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
 def test_everything_already_done_reports_from_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A rerun with nothing left to do builds no backend and prints the stored numbers."""
+    """A rerun with nothing left to do sends no request and prints the stored numbers (the
+    backend is a closed port: any request would fail)."""
+    from backends.evals.runner import EvalRunner, settings_factory
+
+    spec = "http://127.0.0.1:9/v1:0"
     tasks = load_tasks(sample_tasks_path()).head(2)
     store = ResultsFile(tmp_path / "r.jsonl")
+    settings = settings_from_dict({})
+    strategy = parse_strategies([spec], settings)[0]
+    runner = EvalRunner(
+        tasks, [strategy], store.path, make_backend=settings_factory(settings),
+        max_tokens=settings.max_tokens, seed=0,
+    )  # fmt: skip
+    runner.load()
     for task, correct in zip(tasks.tasks, (True, False), strict=True):
-        stored = result(task.id, "nosuchkind:m:0", correct=correct, tags=task.tags)
+        stored = result(task.id, strategy.key, correct=correct, tags=task.tags)
         store.append(
             stored.model_copy(
-                update={"task_fingerprint": task.fingerprint(), "settings": RequestSettings()}
+                update={
+                    "task_fingerprint": task.fingerprint(),
+                    "config_key": runner.config_key(strategy),
+                    "settings": RequestSettings(max_tokens=settings.max_tokens, seed=0),
+                }
             )
         )
     code, out, err = run_cli(
-        monkeypatch, capsys, "eval", "sample", "--limit", "2", "-b", "nosuchkind:m:0",
+        monkeypatch, capsys, "eval", "sample", "--limit", "2", "-b", spec,
         "--results", str(store.path), "--json",
     )  # fmt: skip
     assert code == 0, err
     row = json.loads(out)["overall"][0]
     assert (row["strategy"], row["results"], row["correct"], row["accuracy"]) == (
-        "nosuchkind:m:0", 2, 1, 0.5,
+        strategy.key, 2, 1, 0.5,
     )  # fmt: skip
     assert "0 to run, 2 already done" in err
 

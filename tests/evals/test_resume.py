@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from backends.answer_room import fit_budget
+from backends.evals.answers import task_prompt
 from backends.evals.results import ResultsFile
 from backends.evals.runner import EvalRunner, Progress, Strategy, settings_factory
 from backends.evals.tasks import TaskSet, load_tasks, sample_tasks_path
@@ -28,14 +30,17 @@ ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = [Strategy("tiny", 0), Strategy("tiny", 64)]
 
 
-def missing_calls(tasks: TaskSet, done: set[tuple[str, str]]) -> list[tuple[str, int | None]]:
-    """(prompt, budget) of every pair not in ``done``, in the runner's order."""
-    return [
-        (task.prompt, strategy.budget)
+def missing_calls(
+    tasks: TaskSet, done: set[tuple[str, str]], max_tokens: int
+) -> list[tuple[str, int | None]]:
+    """(prompt sent, budget after the answer-room clamp) of every pair not in ``done``,
+    sorted (the runner shuffles)."""
+    return sorted(
+        (task_prompt(task.prompt, task.check), fit_budget(strategy.budget, max_tokens).budget)
         for task in tasks.tasks
         for strategy in STRATEGIES
         if (task.id, strategy.key) not in done
-    ]
+    )
 
 
 async def resume(tiny_gguf: Path, tasks: TaskSet, path: Path, max_tokens: int) -> None:
@@ -47,7 +52,7 @@ async def resume(tiny_gguf: Path, tasks: TaskSet, path: Path, max_tokens: int) -
         make_backend=counting_factory(tiny_settings(tiny_gguf), calls),
     )  # fmt: skip
     results = await rerun.run()
-    assert calls == missing_calls(tasks, done)
+    assert sorted(calls, key=str) == sorted(missing_calls(tasks, done, max_tokens), key=str)
     assert (rerun.resumed, rerun.calls) == (len(done), len(calls))
     assert len(results) == 2 * len(tasks)
     stored = [(r["task_id"], r["strategy"]) for r in raw_results(path)]

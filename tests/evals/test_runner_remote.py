@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from backends.config import PriceOverride, settings_from_dict
+from backends.evals.answers import task_prompt
 from backends.evals.report import build_report
 from backends.evals.runner import EvalRunner, Progress, Strategy, settings_factory
 from backends.evals.tasks import Task
@@ -58,11 +59,14 @@ async def test_remote_runs_up_to_concurrency_and_stores_exact_meters(tmp_path: P
     assert server.max_open == 4  # the gate opens only at 4: fewer would hang, more would show
     assert max(p.running for p in seen) == 4
     assert len(results) == 12 and runner.calls == 12
-    # task by task, each through both strategies
-    assert sorted(server.prompts) == sorted(t.prompt for t in tasks for _ in range(2))
+    # every task through both strategies, each prompt ending with the answer instruction
+    sent = sorted(task_prompt(t.prompt, t.check) for t in tasks for _ in range(2))
+    assert sorted(server.prompts) == sent
     for result in results:
         assert result.error is None and result.text.endswith("**40\u202f°C**.")
-        assert result.correct is (result.expected == "40")
+        # "The current weather in Florence, Italy is **40 °C**." has no "Answer:" line, no
+        # "the answer is" and is longer than a short answer: strictly, no answer at all
+        assert result.correct is False and result.flag == "no-answer"
         assert (result.usage.input, result.usage.cached_input) == (PROMPT_TOKENS, CACHED_TOKENS)
         assert result.usage.output == COMPLETION_TOKENS
         expected_cost = (PROMPT_TOKENS * 1.0 + COMPLETION_TOKENS * 4.0) / 1e6
@@ -70,13 +74,12 @@ async def test_remote_runs_up_to_concurrency_and_stores_exact_meters(tmp_path: P
     report = build_report(tasks, runner.strategies, results)
     assert_report_matches(report, tmp_path / "r.jsonl")
     row = report.overall[0]
-    assert (row.results, row.correct, row.accuracy) == (6, 3, 0.5)
+    assert (row.results, row.correct, row.accuracy) == (6, 0, 0.0)
     assert row.cache_hit == pytest.approx(CACHED_TOKENS / PROMPT_TOKENS)
     assert row.cost_total == pytest.approx(6 * expected_cost)
-    assert [r.accuracy for r in report.by_tag["even"]] == [1.0, 1.0]
-    assert [r.accuracy for r in report.by_tag["odd"]] == [0.0, 0.0]
+    assert [r.accuracy for r in report.by_tag["even"]] == [0.0, 0.0]
     last = seen[-1]
-    assert (last.done, last.total, last.correct, last.errors, last.running) == (12, 12, 6, 0, 0)
+    assert (last.done, last.total, last.correct, last.errors, last.running) == (12, 12, 0, 0, 0)
 
 
 async def test_rerun_sends_only_what_is_missing_or_failed(tmp_path: Path) -> None:
@@ -88,18 +91,19 @@ async def test_rerun_sends_only_what_is_missing_or_failed(tmp_path: Path) -> Non
         await asyncio.wait_for(first.run(), 60)
         assert len(server.prompts) == 6
         # the server goes away: the next task's results are errors, stored as such
-        url = server.url
+        url, port = server.url, server.port
         await server.stop()
         failing = runner_for(url, path, tasks, concurrency=1)
         await asyncio.wait_for(failing.run(), 60)
         assert failing.calls == 2 and failing.resumed == 6
         assert all(r.error is not None for r in failing.results() if r.task_id == "t3")
-        server = await GateServer(width=1, expected=2).start()
+        server = await GateServer(width=1, expected=2).start(port)  # same URL, same config
         rerun = runner_for(server.url, path, tasks, concurrency=1)
         await asyncio.wait_for(rerun.run(), 60)
     finally:
         await server.stop()
-    assert server.prompts == ["question 3", "question 3"]  # only the failed pairs again
+    again = task_prompt("question 3", "number")
+    assert server.prompts == [again, again]  # only the failed pairs again
     assert (rerun.calls, rerun.resumed) == (2, 6)
     assert len(raw_results(path)) == 8
     assert all(r.error is None for r in rerun.results())
@@ -109,8 +113,11 @@ async def test_rerun_redoes_edited_tasks_and_changed_settings(tmp_path: Path) ->
     tasks = make_tasks(2)
     path = tmp_path / "r.jsonl"
 
+    ports: list[int] = []
+
     async def run(tasks: list[Task], expected: int, **kwargs: object) -> EvalRunner:
-        server = await GateServer(width=1, expected=expected).start()
+        server = await GateServer(width=1, expected=expected).start(*ports[:1])
+        ports[:] = [server.port]
         try:
             runner = runner_for(server.url, path, tasks, concurrency=1, **kwargs)
             await asyncio.wait_for(runner.run(), 60)
@@ -124,7 +131,13 @@ async def test_rerun_redoes_edited_tasks_and_changed_settings(tmp_path: Path) ->
     assert again.resumed == 4 and len(again.results()) == 4
     edited = [tasks[0], tasks[1].model_copy(update={"prompt": "question 1, reworded"})]
     await run(edited, 2, max_tokens=50)  # only the edited task
-    stale = runner_for("http://127.0.0.1:9/v1", path, edited, concurrency=1, max_tokens=60)
+    url = f"http://127.0.0.1:{ports[0]}/v1"
+    stale = runner_for(url, path, edited, concurrency=1, max_tokens=60)
     assert len(stale.load()) == 4  # other settings: everything is to be redone ...
     assert stale.results() == [] and stale.progress().done == 0  # ... and nothing counts yet
     await run(edited, 4, max_tokens=60)
+    other_url = runner_for("http://127.0.0.1:9/v1", path, edited, concurrency=1, max_tokens=60)
+    assert len(other_url.load()) == 4  # another server is another configuration
+    fresh = runner_for(url, path, edited, concurrency=1, max_tokens=60, fresh=True)
+    assert len(fresh.load()) == 4 and fresh.set_aside is not None  # --fresh starts over
+    assert len(fresh.set_aside.read_text().splitlines()) == 10 and not path.exists()

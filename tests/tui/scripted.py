@@ -52,7 +52,10 @@ class ScriptedBackend(Backend):
         capabilities: Capabilities = THINKING,
         clock: FakeClock | None = None,
     ) -> None:
-        super().__init__(BackendSpec(name=name, kind="scripted", model=model))
+        # hardware priced at 0 (a user setting): screenshots must not depend on this machine's
+        # core count, which the default local price is proportional to
+        spec = BackendSpec(name=name, kind="scripted", model=model, hardware_cost_per_hour=0.0)
+        super().__init__(spec)
         self.replies = list(replies)
         self.clock = clock
         self.capabilities = capabilities

@@ -24,7 +24,7 @@ from backends.evals.results import (
     ResultsFile,
     TaskResult,
 )
-from backends.evals.runner import Strategy
+from backends.evals.runner import EvalRunner, Strategy
 from backends.evals.tasks import Task, load_tasks, sample_tasks_path
 from backends.events import Finished, StopReason, TextDelta, Usage
 from tests.evals.local_support import tiny_entry
@@ -91,19 +91,25 @@ def fixed_result(task: Task, strategy: Strategy, index: int) -> TaskResult:
     )  # fmt: skip
 
 
-def fixed_app(tmp_path: Path) -> tuple[PonderApp, Path, list[str]]:
-    """The app, a results file holding every pair, and the names the backend factory built."""
+def fixed_app(tmp_path: Path) -> tuple[PonderApp, Path, list[ScriptedBackend]]:
+    """The app, a results file holding every pair (under the configuration the screen's run
+    will have), and the backends the factory built."""
     path = tmp_path / "fixed.results.jsonl"
+    built: list[ScriptedBackend] = []
+
+    def factory(name: str) -> Backend:
+        built.append(ScriptedBackend([Finished(StopReason.STOP)], name=name))
+        return built[-1]
+
+    keys = EvalRunner(sample_cut(), STRATEGIES, path, make_backend=factory)
+    keys.load()
     store = ResultsFile(path)
     for index, task in enumerate(sample_cut()):
         for strategy in STRATEGIES:
-            store.append(fixed_result(task, strategy, index))
-    built: list[str] = []
-
-    def factory(name: str) -> Backend:
-        built.append(name)
-        return ScriptedBackend([Finished(StopReason.STOP)], name=name)
-
+            stored = fixed_result(task, strategy, index)
+            update = {"config_key": keys.config_key(strategy), "settings": keys.settings}
+            store.append(stored.model_copy(update=update))
+    built.clear()
     return app_with(factory, matrix_settings()), path, built
 
 
@@ -150,10 +156,9 @@ async def test_table_plot_and_tags_show_the_report_of_the_stored_results(tmp_pat
     app, path, built = fixed_app(tmp_path)
     async with app.run_test(size=SNAP) as pilot:
         await backend_ready(pilot)
-        before = list(built)
         screen = await open_eval(pilot, path)
         await run(pilot, screen, BACKENDS, BUDGETS, LIMIT)
-        assert built == before  # every pair resumed: no backend was built for the run
+        assert not any(b.requests for b in built)  # every pair resumed: nothing was sent
         assert screen.status.startswith("done · 48/48 (48 resumed) · 31 correct · 0 errors")
         bar = screen.query_one(ProgressBar)
         assert bar.total == bar.progress == 48
@@ -181,7 +186,7 @@ async def test_table_plot_and_tags_show_the_report_of_the_stored_results(tmp_pat
         assert "claude:1024 ◆" in shown and "cost unknown, not plotted" in shown
 
         await pilot.press("ctrl+t")  # per tag: the first tag of the task set
-        assert screen.group == "easy" and str(table.border_title).startswith("tag easy (5)")
+        assert screen.group == "easy" and str(table.border_title).startswith("tag easy (8)")
         for row in report.by_tag["easy"]:
             assert cells(screen, row.strategy) == list(row_cells(row).values())
         for _ in report.by_tag:
@@ -202,10 +207,10 @@ async def test_opening_a_row_shows_every_message_as_plain_text(tmp_path: Path) -
         assert all(view.result.strategy == "local:1024" for view in views)
         first, last = views[0], views[-1]
         texts = [str(static.render()) for static in first.query(Static)]
-        assert texts[0] == "arith-add  ✓ correct"
+        assert texts[0] == "sent-pizza  ✓ correct"
         assert texts[1] == f"prompt: {sample_cut()[0].prompt}"
-        assert "thinking (120 tok): Work through arith-add step by step." in texts
-        assert "answer: 42" in texts
+        assert "thinking (120 tok): Work through sent-pizza step by step." in texts
+        assert "answer: positive" in texts
         wrong = [str(static.render()) for static in last.query(Static)]
         assert wrong[0].endswith("✗ wrong") and f"answer: {WRONG}" in wrong  # literal markup
         await pilot.press("escape")
@@ -309,7 +314,7 @@ async def test_sample_set_on_the_tiny_model_at_budgets_0_and_64(
         screen = app.screen
         assert isinstance(screen, EvalScreen)
         screen.results_path = lambda tasks: tmp_path / "tiny.results.jsonl"
-        await run(pilot, screen, ["tiny"], [0, 64], limit=3, max_tokens="24")
+        await run(pilot, screen, ["tiny"], [0, 64], limit=3)  # 64 + the answer's 256 fit
         bar = screen.query_one(ProgressBar)
         assert bar.total == bar.progress == 6
         assert screen.status.startswith("done · 6/6 ·"), screen.status

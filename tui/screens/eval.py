@@ -201,9 +201,8 @@ class EvalScreen(Screen[None]):
     @work(exclusive=True, group="eval", exit_on_error=False)
     async def _run(self, runner: EvalRunner, cache: BackendCache) -> None:
         try:
-            # only backends with work left are built: a fully resumed run builds none
-            pending = runner.load()
-            await cache.build(list(dict.fromkeys(strategy.backend for strategy, _ in pending)))
+            # built in a thread first: the runner keys stored results by their configuration
+            await cache.build(list(dict.fromkeys(s.backend for s in runner.strategies)))
             await runner.run()
         except asyncio.CancelledError:
             with suppress(NoMatches):  # the screen may be going away
@@ -231,6 +230,8 @@ class EvalScreen(Screen[None]):
             now = ""
             self._show_report()
         resumed = f" · {progress.resumed} resumed" if progress.resumed else ""
+        if self.runner is not None and self.runner.notes and progress.started is None:
+            resumed += f" · {'; '.join(self.runner.notes)}"  # budget clamps, before the run
         self._show_status(
             f"{progress.done}/{progress.total} · {progress.correct} correct · "
             f"{progress.errors} errors{resumed}{now}"

@@ -24,7 +24,8 @@ def verdict(result: TaskResult) -> str:
     """``✓ correct``, ``✗ wrong``, or ``! error: Kind: message``."""
     if result.error is not None:
         return f"! error: {result.error.kind}: {result.error.message}"
-    return "✓ correct" if result.correct else "✗ wrong"
+    flag = f" ({result.flag})" if result.flag else ""
+    return "✓ correct" if result.correct else f"✗ wrong{flag}"
 
 
 def meter_text(result: TaskResult) -> str:
@@ -33,9 +34,14 @@ def meter_text(result: TaskResult) -> str:
     parts = [f"in {usage.input}", f"out {usage.output}"]
     if usage.reasoning is not None:
         parts.append(f"reasoning {usage.reasoning}")
-    parts.append(format_usd(meters.cost_usd, estimated=meters.cost_estimated))
+    cost = format_usd(meters.cost_usd, estimated=meters.cost_estimated, approx=meters.cost_approx)
+    parts.append(cost)
     if meters.ttft_s is not None:
         parts.append(f"TTFT {format_seconds(meters.ttft_s, 2)}")
+    if meters.first_answer_s is not None:
+        parts.append(f"answer {format_seconds(meters.first_answer_s, 2)}")
+    if result.votes:
+        parts.append("votes " + "/".join(vote or "-" for vote in result.votes))
     if meters.total_s is not None:
         parts.append(format_seconds(meters.total_s, 2))
     parts.append(result.stop_reason)

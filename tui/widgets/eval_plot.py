@@ -1,4 +1,5 @@
-"""Cost against accuracy: one labelled point per strategy, drawn in the terminal with plotext.
+"""Cost against accuracy: one labelled point per strategy, drawn in the terminal with plotext,
+beside the scaling curves (accuracy against reasoning tokens, ``eval_scaling``).
 
 A strategy whose cost is unknown is not drawn at $0 (that would claim it is free); it is listed
 beside the plot instead. Labels are config names (backend:budget), made printable all the same:
@@ -20,6 +21,7 @@ from textual_plotext import PlotextPlot
 from backends.evals.report import StrategyStats
 from backends.pricing import format_usd
 from tui.safe_text import printable
+from tui.widgets.eval_scaling import ScalingPlot
 
 ON_FRONTIER = "◆"
 OFF_FRONTIER = "●"
@@ -35,6 +37,7 @@ class PlotPoint:
     cost: float
     accuracy: float
     frontier: bool
+    approx: bool = False  # a local hardware-time estimate (ticks show ≈)
 
 
 def plot_points(rows: Sequence[StrategyStats]) -> tuple[list[PlotPoint], list[StrategyStats]]:
@@ -48,7 +51,10 @@ def plot_points(rows: Sequence[StrategyStats]) -> tuple[list[PlotPoint], list[St
             unknown.append(row)
             continue
         label = printable(row.strategy)
-        points.append(PlotPoint(label, row.cost_per_query, row.accuracy * 100, bool(row.frontier)))
+        accuracy = row.accuracy * 100
+        points.append(
+            PlotPoint(label, row.cost_per_query, accuracy, bool(row.frontier), row.cost_approx)
+        )
     return points, unknown
 
 
@@ -98,7 +104,8 @@ class CostAccuracyPlot(PlotextPlot):
         left, right = x_range([point.cost for point in self.points])
         plt.xlim(left, right)
         ticks = [left + (right - left) * (i + 0.5) / X_TICKS for i in range(X_TICKS)]
-        plt.xticks(ticks, [format_usd(max(tick, 0.0)) for tick in ticks])
+        approx = any(point.approx for point in self.points)
+        plt.xticks(ticks, [format_usd(max(tick, 0.0), approx=approx) for tick in ticks])
         column = (right - left) / max(self.size.width - 10, 10)  # one column, in dollars
         middle = (left + right) / 2
         label_colour = self._colour("foreground")
@@ -137,6 +144,7 @@ class PlotPanel(Horizontal):
     DEFAULT_CSS = """
     PlotPanel { height: 1fr; min-height: 10; }
     PlotPanel CostAccuracyPlot { width: 1fr; }
+    PlotPanel ScalingPlot { width: 1fr; }
     PlotPanel #eval-plot-side {
         width: 30; height: 1fr; padding: 1 1; color: $meter-fg; background: $surface;
     }
@@ -148,6 +156,7 @@ class PlotPanel(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield CostAccuracyPlot(id="eval-plot")
+        yield ScalingPlot(id="eval-scaling")
         yield Static(side_text([], "all"), id="eval-plot-side")
 
     def show(self, rows: Sequence[StrategyStats], group: str) -> None:
@@ -155,4 +164,5 @@ class PlotPanel(Horizontal):
         points, unknown = plot_points(rows)
         self.unknown = [row.strategy for row in unknown]
         self.query_one(CostAccuracyPlot).show(points)
+        self.query_one(ScalingPlot).show(rows)
         self.query_one("#eval-plot-side", Static).update(side_text(unknown, group))

@@ -1,4 +1,4 @@
-"""The eval report table: one row per strategy (backend x budget) over one group of tasks."""
+"""The eval report table: one row per strategy (backend x budget x samples) over one group."""
 
 from __future__ import annotations
 
@@ -28,16 +28,20 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("p95", "p95 s"),
     ("ttft50", "TTFT p50"),
     ("ttft95", "TTFT p95"),
+    ("ans50", "ans p50"),
+    ("ans95", "ans p95"),
+    ("echo", "echo"),
     ("errors", "errors"),
     ("frontier", "frontier"),
 )
 
 
-def cost_text(value: float | None, results: int) -> str:
-    """``-`` before any result, ``unknown`` for an unknown cost, else ``$0.0012``."""
+def cost_text(value: float | None, results: int, approx: bool = False) -> str:
+    """``-`` before any result, ``unknown`` for an unknown cost, else ``$0.0012`` (``≈$...``
+    for a local hardware-time estimate)."""
     if results == 0:
         return "-"
-    return UNKNOWN if value is None else format_usd(value)
+    return UNKNOWN if value is None else format_usd(value, approx=approx)
 
 
 def frontier_text(row: StrategyStats) -> str:
@@ -51,8 +55,8 @@ def row_cells(row: StrategyStats) -> dict[str, str]:
     """The text of every cell of ``row``, by column key (numbers as the text report has them)."""
     report = dict(zip(COLUMNS, table_row(row), strict=True))
     cells = {key: report[header] for key, header in TABLE_COLUMNS}
-    cells["cost"] = cost_text(row.cost_per_query, row.results)
-    cells["total"] = cost_text(row.cost_total, row.results)
+    cells["cost"] = cost_text(row.cost_per_query, row.results, row.cost_approx)
+    cells["total"] = cost_text(row.cost_total, row.results, row.cost_approx)
     cells["frontier"] = frontier_text(row)
     return cells
 
