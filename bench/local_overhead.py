@@ -36,6 +36,7 @@ from backends.local.backend import LocalBackend
 from backends.local.model_files import embedded_model_path
 from backends.local.options import LocalOptions
 from backends.local.prompt import build_prompt
+from backends.local.session import guard_default_params
 
 PROMPT = [Message("user", "Write a long story about a dragon who learns to bake bread.")]
 SETTINGS = dict(n_ctx=2048, n_batch=512, n_threads=1, n_threads_batch=1, n_gpu_layers=0)
@@ -137,6 +138,7 @@ async def main() -> int:
     backend = LocalBackend(BackendSpec("bench", "llama", str(path), options=options))
     loaded = await backend.load()
     tokens = build_prompt(loaded, PROMPT, think=False).tokens
+    guard_default_params()  # the raw baseline gets the same AMX guard as ponder's own load
     raw = llama_cpp.Llama(str(path), **settings, verbose=False)
 
     raw_rates, ponder_rates, own_rates, pair_ratios, cpu_ratios = [], [], [], [], []

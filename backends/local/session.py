@@ -81,6 +81,27 @@ def buffer_choice(options: LocalOptions) -> BufferChoice:
     return decide_extra_bufts(options.extra_buffers, env_choice(), read_cpuinfo(), system_info())
 
 
+def guard_default_params() -> bool:
+    """Make llama.cpp's *default* model params follow the AMX guard; True when it turned
+    extra buffer types off.
+
+    Only for third-party code that builds its own ``llama_cpp.Llama`` where ponder cannot pass
+    params (the tests' llama-cpp-python server, the benches' raw baseline): ponder's own loads
+    build their params in :func:`model_params` and never rely on this.
+    """
+    if buffer_choice(LocalOptions()).use_extra_bufts:
+        return False
+    stock = llama_cpp.llama_model_default_params
+
+    def without_extra_bufts() -> Any:
+        params = stock()
+        params.use_extra_bufts = False
+        return params
+
+    llama_cpp.llama_model_default_params = without_extra_bufts
+    return True
+
+
 def default_gpu_layers(options: LocalOptions) -> int:
     """All layers when llama.cpp was built with GPU support, unless the options say otherwise."""
     if options.n_gpu_layers is not None:

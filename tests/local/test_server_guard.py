@@ -1,4 +1,4 @@
-"""The tests' llama-cpp-python server gets the same AMX guard as ponder's own loads."""
+"""Third-party Llama() builds (the tests' server, the bench baseline) get ponder's AMX guard."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import llama_cpp.llama_cpp as llama_low
 import pytest
 
 from backends.local.cpu_guard import ENV_VAR
-from tests.support.llama_server_main import guard_server_params
+from backends.local.session import guard_default_params
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_guard_on_makes_the_servers_params_skip_extra_buffer_types(
 ) -> None:
     monkeypatch.setenv(ENV_VAR, "off")
     assert llama_low.llama_model_default_params().use_extra_bufts  # llama.cpp's own default
-    assert guard_server_params() is True
+    assert guard_default_params() is True
     assert llama_low.llama_model_default_params().use_extra_bufts is False
 
 
@@ -31,6 +31,6 @@ def test_extra_buffers_forced_on_leaves_the_server_alone(
     stock_params: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_VAR, "on")
-    assert guard_server_params() is False
+    assert guard_default_params() is False
     assert llama_low.llama_model_default_params is stock_params
     assert llama_low.llama_model_default_params().use_extra_bufts

@@ -13,27 +13,8 @@ from __future__ import annotations
 
 import runpy
 
-import llama_cpp.llama_cpp as llama_low
-
-from backends.local.options import LocalOptions
-from backends.local.session import buffer_choice
-
-
-def guard_server_params() -> bool:
-    """Apply ponder's extra-buffer decision to the server's model params; True when turned off."""
-    if buffer_choice(LocalOptions()).use_extra_bufts:
-        return False
-    stock = llama_low.llama_model_default_params
-
-    def without_extra_bufts():  # type: ignore[no-untyped-def]
-        params = stock()
-        params.use_extra_bufts = False
-        return params
-
-    llama_low.llama_model_default_params = without_extra_bufts
-    return True
-
+from backends.local.session import guard_default_params
 
 if __name__ == "__main__":
-    guard_server_params()
+    guard_default_params()
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
