@@ -91,14 +91,15 @@ def guard_default_params() -> bool:
     """
     if buffer_choice(LocalOptions()).use_extra_bufts:
         return False
-    stock = llama_cpp.llama_model_default_params
+    low = llama_cpp.llama_cpp  # the module Llama() calls; the package only re-exports it
+    stock = low.llama_model_default_params
 
     def without_extra_bufts() -> Any:
         params = stock()
         params.use_extra_bufts = False
         return params
 
-    llama_cpp.llama_model_default_params = without_extra_bufts
+    low.llama_model_default_params = without_extra_bufts
     return True
 
 
