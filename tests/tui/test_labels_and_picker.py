@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from backends.config import Settings
 from backends.events import Finished, StopReason, TextDelta, Usage
@@ -104,3 +104,19 @@ def test_the_chat_list_row_shows_the_id_ponder_export_takes() -> None:
         ChatSummary(412, "Primes", "chat", 0.0, 0.0, "local", "embedded", 6), current=False
     ).plain
     assert row.split()[0] == "412" and "Primes" in row and "6 msgs" in row
+
+
+class _NotedBackend(ScriptedBackend):
+    def notes(self) -> list[str]:
+        return ["extra buffer types off: this CPU has AMX (llama.cpp's AMX path crashes)"]
+
+
+async def test_the_picker_says_which_cpu_path_the_local_backend_chose() -> None:
+    backend = _NotedBackend([TextDelta("ok"), Finished(StopReason.STOP)], name="here")
+    app = app_with(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        await pilot.press("ctrl+b")
+        await until_shown(pilot, BackendPicker, "#picker-thinking")
+        shown = str(app.screen.query_one("#picker-thinking", Static).render())
+        assert "local: extra buffer types off: this CPU has AMX" in shown

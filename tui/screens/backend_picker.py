@@ -7,6 +7,8 @@ bad one gets a one-line error under the field instead of closing the picker.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -62,10 +64,17 @@ class BackendPicker(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, settings: Settings, availability: Availability, *, current: str, thinking: str = ""
+        self,
+        settings: Settings,
+        availability: Availability,
+        *,
+        current: str,
+        thinking: str = "",
+        notes: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.thinking = thinking  # where the current model's thinking comes from (thinking_label)
+        self.notes = tuple(notes)  # the backend's own notes, e.g. the CPU path the AMX guard chose
         self.settings = settings
         self.availability = availability
         self.current = current
@@ -76,8 +85,10 @@ class BackendPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("Backend — the next message goes to the one you pick", id="picker-title")
-            if self.thinking:
-                yield Static(Content(f"{self.current}: {self.thinking}"), id="picker-thinking")
+            about = [line for line in (self.thinking, *self.notes) if line]
+            if about:
+                text = "\n".join(f"{self.current}: {line}" for line in about)
+                yield Static(Content(text), id="picker-thinking")
             yield OptionList(*(Option(self._row(name, CHECKING), id=name) for name in self.names))
             yield Input(placeholder=SPEC_PLACEHOLDER, id="picker-spec")
             yield Static("", id="picker-spec-error")

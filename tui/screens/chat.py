@@ -334,6 +334,7 @@ class ChatScreen(ChatActions):
             self.services.availability,
             current=self.slot.name,
             thinking=thinking_label(self.slot.backend.capabilities) if self.slot.backend else "",
+            notes=self.slot.backend.notes() if self.slot.backend else (),
         )
         self.app.push_screen(picker, self._switch_backend)
 
