@@ -10,19 +10,22 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from backends.base import Backend
 from backends.config import Settings
 from backends.pricing import PriceBook
-from backends.store.db import Store
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
 from tui.history_glue import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.screens.chat import ChatScreen
 from tui.screens.services import Availability, BackendFactory, ChatServices
+
+if TYPE_CHECKING:  # the store's and the backends' modules load after the first frame
+    from backends.base import Backend
+    from backends.store.db import Store
 
 
 class PonderApp(App[None]):
@@ -135,7 +138,7 @@ def make_app(
         tick_s=tick_s,
         keymap=dict(settings.keys),
     )
-    factory = (lambda: store) if isinstance(store, Store) else store
+    factory = store if store is None or callable(store) else (lambda: store)
     history = ChatHistory(factory, enabled=settings.history)
     return PonderApp(services, persist_theme=persist_theme, history=history)
 

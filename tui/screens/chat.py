@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.base import Backend
@@ -18,18 +19,19 @@ from backends.tokens import estimate_tokens
 from tui.bindings import chat_bindings, key_for
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
-from tui.screens.backend_picker import BackendPicker
 from tui.screens.budget_keys import BudgetKeysScreen
-from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
-from tui.screens.help import HelpScreen
-from tui.screens.reply import ReplyJob
 from tui.screens.services import BackendSlot, ChatServices
-from tui.screens.stored_chat import jump_to, load_chat, show_chat
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
+    from textual.widgets import Markdown
+
+    from tui.screens.chat_list import ChatChoice
+    from tui.screens.reply import ReplyJob
 
 THINK_MORE = 256  # tokens added per "think longer"
 
@@ -133,6 +135,8 @@ class ChatScreen(BudgetKeysScreen[None]):
         await self._reply_to(exchange, UserMessage(event.text))
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
+        from tui.screens.reply import ReplyJob
+
         record = ReplyRecord(self.slot.name, "", step_label(self.budget_value))
         exchange.replies.append(record)
         caps = self.slot.backend.capabilities if self.slot.backend else None
@@ -281,6 +285,8 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.query_one(PromptInput).focus()
 
     def action_pick_backend(self) -> None:
+        from tui.screens.backend_picker import BackendPicker
+
         picker = BackendPicker(
             self.services.settings,
             self.services.availability,
@@ -325,12 +331,16 @@ class ChatScreen(BudgetKeysScreen[None]):
             reason = self.history.off_reason or "The history is still being opened."
             self.notify(reason, markup=False)
             return
+        from tui.screens.chat_list import ChatListScreen
+
         self.app.push_screen(ChatListScreen(self.history, search=search), self._resume)
 
     def action_search(self) -> None:
         self.action_chat_list(search=True)
 
     async def _resume(self, choice: ChatChoice | None) -> None:
+        from tui.screens.stored_chat import jump_to, load_chat, show_chat
+
         if self.history.take_deleted():
             await self.action_new_chat()
             self.notify("The open chat was deleted; this is a new chat.", markup=False)
@@ -358,10 +368,11 @@ class ChatScreen(BudgetKeysScreen[None]):
         await open_compare(self)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.services.keymap))
 
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         # Links in model output are data: copy, never open or run them.
         event.stop()
         self.app.copy_to_clipboard(event.href)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
+
+if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
+    from textual.widgets.markdown import MarkdownStream
 
 ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
 
@@ -39,6 +43,8 @@ class AssistantMessage(Vertical):
     """
 
     def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
+        from textual.widgets import Markdown
+
         super().__init__(classes="assistant-message -streaming")
         self._header = Static(Content(header), classes="reply-header")
         self.thinking = ThinkingPane(summary=summary_thinking)
@@ -110,7 +116,7 @@ class AssistantMessage(Vertical):
 
     def _start_answer(self) -> None:
         self.answer.display = True
-        self._stream = Markdown.get_stream(self.answer)
+        self._stream = self.answer.get_stream(self.answer)
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True
