@@ -58,7 +58,7 @@ class PonderApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen(self.services, self.history))
-        self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
+        self.call_after_refresh(self._open_history)  # the prompt first, then the database
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._theme_problem:
             self.notify(
@@ -73,6 +73,9 @@ class PonderApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    def _open_history(self) -> None:
+        self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.history.close()  # after the screens: a reply's last write is done by now
