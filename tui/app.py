@@ -28,6 +28,12 @@ if TYPE_CHECKING:  # the store's and the backends' modules load after the first 
     from backends.store.db import Store
 
 
+# The terminal chat builds its backend and opens its history this long after the first frame:
+# their imports and the tokenizer's set-up hold the interpreter for a few hundred ms, and keys
+# typed as soon as the prompt shows must not wait for them (bench/startup.py measures both).
+BACKGROUND_DELAY_S = 0.3
+
+
 class PonderApp(App[None]):
     """The chat app. Build it with ``make_app``."""
 
@@ -58,7 +64,7 @@ class PonderApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen(self.services, self.history))
-        self.call_after_refresh(self._open_history)  # the prompt first, then the database
+        self.call_after_refresh(self._open_history_soon)  # the prompt first, then the database
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._theme_problem:
             self.notify(
@@ -73,6 +79,13 @@ class PonderApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    def _open_history_soon(self) -> None:
+        delay = self.services.background_delay_s
+        if delay > 0:
+            self.set_timer(delay, self._open_history)
+        else:
+            self._open_history()
 
     def _open_history(self) -> None:
         self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
@@ -119,6 +132,7 @@ def make_app(
     tick_s: float = 0.1,
     persist_theme: Callable[[str], None] | None = None,
     store: Store | StoreFactory | None = None,
+    background_delay_s: float = 0.0,
 ) -> PonderApp:
     """Build the chat app.
 
@@ -129,7 +143,8 @@ def make_app(
     chat history, or a function that opens it (called in a thread after the first frame; the app
     closes it at exit); ``None`` or ``settings.history = false``: chats are not saved. Raises
     nothing: a backend that cannot be built shows its error on the first message, a history that
-    cannot be opened offers its choices on screen.
+    cannot be opened offers its choices on screen. ``background_delay_s``: the backend is built
+    (and its model loaded) and the history opened this long after the first frame.
     """
     services = ChatServices(
         settings=settings,
@@ -140,6 +155,7 @@ def make_app(
         clock=clock,
         tick_s=tick_s,
         keymap=dict(settings.keys),
+        background_delay_s=background_delay_s,
     )
     factory = store if store is None or callable(store) else (lambda: store)
     history = ChatHistory(factory, enabled=settings.history)
@@ -158,6 +174,7 @@ def run_app(settings: Settings, backend: str | None = None, *, config: Path | No
         backend=backend,
         persist_theme=partial(_save_theme, save_theme, config),
         store=open_default_store,
+        background_delay_s=BACKGROUND_DELAY_S,
     )
     app.run()
     return app.return_code or 0

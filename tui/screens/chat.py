@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.base import Backend
@@ -23,6 +22,7 @@ from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord, last_code_block
 from tui.screens.services import BackendSlot, ChatServices
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.footer import ChatFooter
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
@@ -64,7 +64,7 @@ class ChatScreen(BudgetKeysScreen[None]):
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
-        yield Footer()
+        yield ChatFooter()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
@@ -72,7 +72,14 @@ class ChatScreen(BudgetKeysScreen[None]):
         self.query_one(StatusBar).show_budget(step_label(self.budget_value))
         self.query_one(BudgetSlider).set_precision(None)
         # After the first frame: the prompt is usable while the backend is built and warmed.
-        self.call_after_refresh(self._start_backend, self.slot)
+        self.call_after_refresh(self._start_backend_soon, self.slot)
+
+    def _start_backend_soon(self, slot: BackendSlot) -> None:
+        delay = self.services.background_delay_s
+        if delay > 0:
+            self.set_timer(delay, lambda: self._start_backend(slot))
+        else:
+            self._start_backend(slot)
 
     def _start_backend(self, slot: BackendSlot) -> None:
         self.run_worker(self._prepare(slot), group="backend", exit_on_error=False)

@@ -42,6 +42,8 @@ class AssistantMessage(Vertical):
     text is not Rich markup, and links do not open (``LinkClicked`` is handled by the screen).
     """
 
+    flush_s: float = ANSWER_FLUSH_S  # answer batching interval; 0 writes every piece at once
+
     def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
         from textual.widgets import Markdown
 
@@ -94,7 +96,7 @@ class AssistantMessage(Vertical):
         """Queue a piece of the answer; it is written to the Markdown stream in batches.
 
         The first piece is written at once (time to first token is what the user sees); later
-        pieces at most every ``ANSWER_FLUSH_S``, because every write re-lays out the screen.
+        pieces at most every ``flush_s``, because every write re-lays out the screen.
         """
         safe = printable(text)
         if not safe:
@@ -104,8 +106,10 @@ class AssistantMessage(Vertical):
         if self._stream is None:
             self._start_answer()
             await self._flush_answer()
+        elif self.flush_s <= 0:
+            await self._flush_answer()
         elif self._flush_timer is None:
-            self._flush_timer = self.set_timer(ANSWER_FLUSH_S, self._flush_answer)
+            self._flush_timer = self.set_timer(self.flush_s, self._flush_answer)
 
     async def _flush_answer(self) -> None:
         self._flush_timer = None
