@@ -55,8 +55,23 @@ class PonderApp(App[None]):
             self.register_theme(theme)
         wanted = services.settings.theme
         self._theme_problem = "" if wanted in self.available_themes else wanted
-        self.theme = wanted if not self._theme_problem else DEFAULT_THEME
+        self._set_first_theme(wanted if not self._theme_problem else DEFAULT_THEME)
         self.set_keymap(services.keymap)
+
+    def _set_first_theme(self, name: str) -> None:
+        """Set the theme before the app runs, without Textual's theme watcher.
+
+        The watcher re-parses every stylesheet once more right after start-up (about 40 ms
+        before the prompt takes keys); the first parse can use the theme's variables, set here
+        with what the watcher does besides: the theme's classes and colour filter.
+        """
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self.set_class(True, f"-theme-{name}", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes lack ponder's semantic variables: derive them from their colours.

@@ -9,6 +9,7 @@ change signalled before it, and a rebuild is skipped when the keys it would show
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -27,11 +28,20 @@ class ChatFooter(Footer):
             self._rebuild_queued = True
             self.call_after_refresh(self._rebuild)
 
-    async def _rebuild(self) -> None:
-        self._rebuild_queued = False
-        if not self.is_attached:
-            return
-        shown = tuple(
+    def __init__(self) -> None:
+        super().__init__()
+        # Textual's footer composes empty and waits for a first signal; the chat's bindings
+        # are known when it is composed, so its keys come with the first frame.
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._keys()
+        yield from super().compose()
+
+    def _keys(self) -> tuple[object, ...]:
+        """What the footer shows: the bindings with ``show`` and the command palette's key."""
+        palette = self.app.COMMAND_PALETTE_BINDING
+        return tuple(
             (
                 binding.key,
                 self.app.get_key_display(binding),
@@ -41,9 +51,12 @@ class ChatFooter(Footer):
                 enabled,
                 tooltip,
             )
-            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
         )
-        if shown == self._shown:
+
+    async def _rebuild(self) -> None:
+        self._rebuild_queued = False
+        if not self.is_attached or self._keys() == self._shown:
             return
-        self._shown = shown
         await self.recompose()
