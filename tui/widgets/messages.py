@@ -175,8 +175,8 @@ class AssistantMessage(Vertical):
             self.thinking.set_progress(
                 reading.usage.reasoning, reading.thinking_s, done=True, mark=mark
             )
-        self.remove_class("-streaming")
-        self.add_class(f"-{status}")
+        # One class update: each re-styles every block of the answer (long answers: many).
+        self.update_classes({"-streaming": False, f"-{status}": True})
 
 
 class MessageList(VerticalScroll):
