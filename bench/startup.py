@@ -7,8 +7,10 @@ is painted, the bench types two keys (``zq``), as a user who sees the prompt wou
 the clock when the typed text comes back in the app's output (if it does not within
 ``RETYPE_S``, it types them again: a key sent before the prompt took focus is lost). So the
 clock stops only when the first frame is painted, the prompt has focus, and a keystroke reaches
-it and is drawn. ponder builds its backend and loads its model in the background after the
-first frame; that is not waited for, but anything it does that delays the typed keys counts.
+it and is drawn. ponder builds its backend, loads its model and opens its history in the
+background, 0.3 s after the first frame (``tui.app.BACKGROUND_DELAY_S``); that is not waited
+for, but anything it does that delays the typed keys counts, and the keys typed after the
+first ones are timed while it runs (below).
 
 The terminal is in non-echo, non-canonical mode from the start, so the terminal itself echoes
 nothing. Runs alternate (bare, ponder, bare, …) after one unmeasured warm-up run of each (the

@@ -1,8 +1,8 @@
 """Streaming render: 20,000 Markdown tokens into the chat as fast as a backend can push them.
 
 A synthetic backend (a ``Backend`` subclass given to ``make_app`` through ``backend_factory``,
-as the TUI tests inject theirs) streams a Markdown answer of headings, paragraphs, bullet and
-numbered lists, fenced code blocks and tables, in word-sized pieces, never waiting between them.
+as the TUI tests inject theirs) streams a Markdown answer of headings, paragraphs with inline
+markup, bullet lists, fenced code blocks and one table, in word-sized pieces, never waiting.
 The chat runs headless under Textual's ``run_test`` (100x32). While it streams, the bench types
 a letter into the prompt with ``Pilot.press`` every ``--key-every`` seconds and measures how long
 until the prompt holds it ("handled") and until the next frame is written out ("drawn"). After
