@@ -10,19 +10,28 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from backends.base import Backend
 from backends.config import Settings
 from backends.pricing import PriceBook
-from backends.store.db import Store
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
 from tui.history_glue import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.screens.chat import ChatScreen
 from tui.screens.services import Availability, BackendFactory, ChatServices
+
+if TYPE_CHECKING:  # the store's and the backends' modules load after the first frame
+    from backends.base import Backend
+    from backends.store.db import Store
+
+
+# The terminal chat builds its backend and opens its history this long after the first frame:
+# their imports and the tokenizer's set-up hold the interpreter for a few hundred ms, and keys
+# typed as soon as the prompt shows must not wait for them (bench/startup.py measures both).
+BACKGROUND_DELAY_S = 0.3
 
 
 class PonderApp(App[None]):
@@ -46,8 +55,23 @@ class PonderApp(App[None]):
             self.register_theme(theme)
         wanted = services.settings.theme
         self._theme_problem = "" if wanted in self.available_themes else wanted
-        self.theme = wanted if not self._theme_problem else DEFAULT_THEME
+        self._set_first_theme(wanted if not self._theme_problem else DEFAULT_THEME)
         self.set_keymap(services.keymap)
+
+    def _set_first_theme(self, name: str) -> None:
+        """Set the theme before the app runs, without Textual's theme watcher.
+
+        The watcher re-parses every stylesheet once more right after start-up (about 40 ms
+        before the prompt takes keys); the first parse can use the theme's variables, set here
+        with what the watcher does besides: the theme's classes and colour filter.
+        """
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self.set_class(True, f"-theme-{name}", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes lack ponder's semantic variables: derive them from their colours.
@@ -55,7 +79,7 @@ class PonderApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen(self.services, self.history))
-        self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
+        self.call_after_refresh(self._open_history_soon)  # the prompt first, then the database
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._theme_problem:
             self.notify(
@@ -70,6 +94,16 @@ class PonderApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    def _open_history_soon(self) -> None:
+        delay = self.services.background_delay_s
+        if delay > 0:
+            self.set_timer(delay, self._open_history)
+        else:
+            self._open_history()
+
+    def _open_history(self) -> None:
+        self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.history.close()  # after the screens: a reply's last write is done by now
@@ -113,6 +147,7 @@ def make_app(
     tick_s: float = 0.1,
     persist_theme: Callable[[str], None] | None = None,
     store: Store | StoreFactory | None = None,
+    background_delay_s: float = 0.0,
 ) -> PonderApp:
     """Build the chat app.
 
@@ -123,7 +158,8 @@ def make_app(
     chat history, or a function that opens it (called in a thread after the first frame; the app
     closes it at exit); ``None`` or ``settings.history = false``: chats are not saved. Raises
     nothing: a backend that cannot be built shows its error on the first message, a history that
-    cannot be opened offers its choices on screen.
+    cannot be opened offers its choices on screen. ``background_delay_s``: the backend is built
+    (and its model loaded) and the history opened this long after the first frame.
     """
     services = ChatServices(
         settings=settings,
@@ -134,8 +170,9 @@ def make_app(
         clock=clock,
         tick_s=tick_s,
         keymap=dict(settings.keys),
+        background_delay_s=background_delay_s,
     )
-    factory = (lambda: store) if isinstance(store, Store) else store
+    factory = store if store is None or callable(store) else (lambda: store)
     history = ChatHistory(factory, enabled=settings.history)
     return PonderApp(services, persist_theme=persist_theme, history=history)
 
@@ -152,6 +189,7 @@ def run_app(settings: Settings, backend: str | None = None, *, config: Path | No
         backend=backend,
         persist_theme=partial(_save_theme, save_theme, config),
         store=open_default_store,
+        background_delay_s=BACKGROUND_DELAY_S,
     )
     app.run()
     return app.return_code or 0

@@ -60,23 +60,46 @@ def non_negative(value: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True, probe: bool = False) -> argparse.ArgumentParser:
+    """The ``ponder`` parser; ``commands=False`` leaves out the sub-commands (and their imports).
+
+    ``probe``: no ``--help`` and errors raised, not printed (see ``needs_commands``).
+    """
     parser = argparse.ArgumentParser(
         prog="ponder",
         description="Chat with local and remote models; see and steer how long they think.",
+        add_help=not probe,
+        exit_on_error=not probe,
     )
     parser.add_argument("--backend", "-b", help="backend name or spec (default: from config)")
     parser.add_argument("--config", help="config file (default: the platform config dir)")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
 
 
+def needs_commands(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is more than the chat's own options (a sub-command, --help, an error).
+
+    Plain ``ponder [--backend X] [--config F]`` opens the chat without importing the
+    sub-command modules (the headless, history, compare and eval code): start-up stays fast.
+    """
+    try:
+        _, rest = build_parser(commands=False, probe=True).parse_known_args(argv)
+    except argparse.ArgumentError:
+        return True  # the full parser prints the error
+    return bool(rest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ponder`` console script."""
     tolerate_any_encoding()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands=needs_commands(argv))
     args = parser.parse_args(argv)
     try:
         config = Path(args.config).expanduser() if args.config else None

@@ -14,22 +14,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
-
-from backends.base import Backend, Message
-from backends.budget import Budget
+from backends.base import Message
 from backends.errors import PonderError
-from backends.events import StreamEvent
-from backends.meters import MessageMeter
-from backends.store import history as store_history
-from backends.store.db import Store, default_path, title_from
-from backends.store.errors import HistoryError
-from backends.store.recorder import MessageRecorder
 from tui.screens.conversation import CANCELLED, ERROR, Conversation, Exchange
 
-StoreFactory = Callable[[], Store]
+if TYPE_CHECKING:  # the store's modules (sqlite) load in the thread that opens it
+    from textual.app import App
+
+    from backends.base import Backend
+    from backends.budget import Budget
+    from backends.events import StreamEvent
+    from backends.meters import MessageMeter
+    from backends.store.db import Store
+    from backends.store.errors import HistoryError
+    from backends.store.recorder import MessageRecorder
+
+StoreFactory = Callable[[], "Store"]
 OFF_IN_CONFIG = "History is off (history = false in the config): chats are not saved."
 NOT_IN_SESSION = "History is not available in this session: chats are not saved."
 WITHOUT = "Continuing without history: chats are not saved."
@@ -37,6 +39,8 @@ WITHOUT = "Continuing without history: chats are not saved."
 
 def open_default_store() -> Store:
     """Open the history at its default place (``PONDER_DATA_DIR`` or the platform data dir)."""
+    from backends.store.db import Store, default_path
+
     return Store.open(default_path())
 
 
@@ -75,6 +79,8 @@ class ChatHistory:
         """
         if self.factory is None or self.settled:
             return None
+        from backends.store.errors import HistoryError
+
         try:
             store = await asyncio.to_thread(self.factory)
         except HistoryError as exc:
@@ -117,6 +123,8 @@ class ChatHistory:
 
     def delete(self, chat_id: int) -> None:
         """Delete a stored chat (blocking: run it in a thread). Raises ``HistoryError``."""
+        from backends.store import history as store_history
+
         assert self.store is not None
         store_history.delete_chat(self.store, chat_id)
         if chat_id == self.chat_id:
@@ -198,6 +206,10 @@ class ReplyRecording:
     def _begin(
         self, store: Store, backend: Backend | None, meter: MessageMeter | None
     ) -> HistoryError | None:
+        from backends.store.db import title_from
+        from backends.store.errors import HistoryError
+        from backends.store.recorder import MessageRecorder
+
         history = self.history
         prompts = history.prompts_to_save(self.conversation, self.exchange)
         try:
@@ -280,6 +292,9 @@ async def open_history(app: App[Any], history: ChatHistory) -> None:
 
 async def start_fresh(app: App[Any], history: ChatHistory, error: HistoryError) -> None:
     """Keep the broken file aside, open a new history and say where the old one is."""
+    from backends.store.db import Store
+    from backends.store.errors import HistoryError
+
     try:
         store = await asyncio.to_thread(Store.start_fresh, error.path)
     except HistoryError as exc:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.answer_room import BudgetFit
@@ -20,21 +21,20 @@ from backends.tokens import estimate_tokens
 from tui.bindings import chat_bindings
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
-from tui.screens.backend_picker import BackendPicker
 from tui.screens.budget_room import fit_for
 from tui.screens.chat_actions import ChatActions
-from tui.screens.chat_list import ChatChoice, ChatListScreen
 from tui.screens.conversation import Conversation, Exchange, ReplyRecord
-from tui.screens.edit_resend import (
-    EditState,
-)
-from tui.screens.reply import ReplyJob
+from tui.screens.edit_resend import EditState
 from tui.screens.services import BackendSlot, ChatServices
-from tui.screens.stored_chat import jump_to, load_chat, show_chat
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.footer import ChatFooter
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
+    from tui.screens.chat_list import ChatChoice
+    from tui.screens.reply import ReplyJob
 
 THINK_MORE = 256  # tokens added per "think longer"
 
@@ -73,7 +73,7 @@ class ChatScreen(ChatActions):
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
-        yield Footer()
+        yield ChatFooter()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
@@ -83,7 +83,14 @@ class ChatScreen(ChatActions):
         self._show_system()
         self._show_keys()
         # After the first frame: the prompt is usable while the backend is built and warmed.
-        self.call_after_refresh(self._start_backend, self.slot)
+        self.call_after_refresh(self._start_backend_soon, self.slot)
+
+    def _start_backend_soon(self, slot: BackendSlot) -> None:
+        delay = self.services.background_delay_s
+        if delay > 0:
+            self.set_timer(delay, lambda: self._start_backend(slot))
+        else:
+            self._start_backend(slot)
 
     def _start_backend(self, slot: BackendSlot) -> None:
         self.run_worker(self._prepare(slot), group="backend", exit_on_error=False)
@@ -152,6 +159,8 @@ class ChatScreen(ChatActions):
         await self._reply_to(exchange, UserMessage(event.text))
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
+        from tui.screens.reply import ReplyJob
+
         fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
         record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
         exchange.replies.append(record)
@@ -329,6 +338,8 @@ class ChatScreen(ChatActions):
         self.query_one(PromptInput).focus()
 
     def action_pick_backend(self) -> None:
+        from tui.screens.backend_picker import BackendPicker
+
         picker = BackendPicker(
             self.services.settings,
             self.services.availability,
@@ -357,12 +368,16 @@ class ChatScreen(ChatActions):
             reason = self.history.off_reason or "The history is still being opened."
             self.notify(reason, markup=False)
             return
+        from tui.screens.chat_list import ChatListScreen
+
         self.app.push_screen(ChatListScreen(self.history, search=search), self._resume)
 
     def action_search(self) -> None:
         self.action_chat_list(search=True)
 
     async def _resume(self, choice: ChatChoice | None) -> None:
+        from tui.screens.stored_chat import jump_to, load_chat, show_chat
+
         if self.history.take_deleted():
             await self.action_new_chat()
             self.notify("The open chat was deleted; this is a new chat.", markup=False)

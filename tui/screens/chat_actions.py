@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
 from backends.answer_room import BudgetFit
 from backends.base import Backend
@@ -32,13 +33,16 @@ from tui.screens.edit_resend import (
     previous_exchange,
     widgets_from,
 )
-from tui.screens.help import HelpScreen
-from tui.screens.reply import ReplyJob
 from tui.screens.services import ChatServices
 from tui.screens.system_prompt import SystemPromptScreen, system_line
 from tui.widgets.budget import BudgetSlider
 from tui.widgets.messages import MessageList, UserMessage
 from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
+    from tui.screens.reply import ReplyJob
 
 NARROW = 100  # columns below which the chat uses its compact layout
 
@@ -250,10 +254,11 @@ class ChatActions(BudgetKeysScreen[None]):
     # ---- help, links -------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.services.keymap))
 
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         # Links in model output are data: copy, never open or run them.
         event.stop()
         self.app.copy_to_clipboard(event.href)

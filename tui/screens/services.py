@@ -23,6 +23,9 @@ class ChatServices:
     ``backend_factory(name_or_spec)`` builds a backend (may be slow: it runs in a thread);
     ``availability(name)`` says whether a configured backend is usable (``None``) or why not;
     ``clock`` feeds the meters; ``tick_s`` is how often streaming text and meters are redrawn.
+    ``background_delay_s``: how long after the first frame the backend is built, its model
+    loaded and the history opened (their imports hold the interpreter for a while: keys typed
+    at the new prompt are handled first).
     """
 
     settings: Settings
@@ -33,6 +36,7 @@ class ChatServices:
     clock: Callable[[], float] = time.monotonic
     tick_s: float = 0.1
     keymap: dict[str, str] = field(default_factory=dict)
+    background_delay_s: float = 0.0
 
 
 class BackendSlot:

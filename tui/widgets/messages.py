@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
-from tui.widgets.answer_markdown import AnswerMarkdown
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
+
+if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
+    from textual.widgets.markdown import MarkdownStream
 
 ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
 
@@ -39,7 +42,11 @@ class AssistantMessage(Vertical):
     text is not Rich markup, and links do not open (``LinkClicked`` is handled by the screen).
     """
 
+    flush_s: float = ANSWER_FLUSH_S  # answer batching interval; 0 writes every piece at once
+
     def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
+        from tui.widgets.answer_markdown import AnswerMarkdown
+
         super().__init__(classes="assistant-message -streaming")
         self._header = Static(Content(printable(header)), classes="reply-header")
         self.thinking = ThinkingPane(summary=summary_thinking)
@@ -89,7 +96,7 @@ class AssistantMessage(Vertical):
         """Queue a piece of the answer; it is written to the Markdown stream in batches.
 
         The first piece is written at once (time to first token is what the user sees); later
-        pieces at most every ``ANSWER_FLUSH_S``, because every write re-lays out the screen.
+        pieces at most every ``flush_s``, because every write re-lays out the screen.
         """
         safe = printable(text)
         if not safe:
@@ -99,8 +106,10 @@ class AssistantMessage(Vertical):
         if self._stream is None:
             self._start_answer()
             await self._flush_answer()
+        elif self.flush_s <= 0:
+            await self._flush_answer()
         elif self._flush_timer is None:
-            self._flush_timer = self.set_timer(ANSWER_FLUSH_S, self._flush_answer)
+            self._flush_timer = self.set_timer(self.flush_s, self._flush_answer)
 
     async def _flush_answer(self) -> None:
         self._flush_timer = None
@@ -111,7 +120,7 @@ class AssistantMessage(Vertical):
 
     def _start_answer(self) -> None:
         self.answer.display = True
-        self._stream = Markdown.get_stream(self.answer)
+        self._stream = self.answer.get_stream(self.answer)
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True
@@ -171,8 +180,8 @@ class AssistantMessage(Vertical):
             self.thinking.set_progress(
                 reading.usage.reasoning, reading.thinking_s, done=True, mark=mark
             )
-        self.remove_class("-streaming")
-        self.add_class(f"-{status}")
+        # One class update: each re-styles every block of the answer (long answers: many).
+        self.update_classes({"-streaming": False, f"-{status}": True})
 
 
 class MessageList(VerticalScroll):

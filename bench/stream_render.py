@@ -1,0 +1,296 @@
+"""Streaming render: 20,000 Markdown tokens into the chat as fast as a backend can push them.
+
+A synthetic backend (a ``Backend`` subclass given to ``make_app`` through ``backend_factory``,
+as the TUI tests inject theirs) streams a Markdown answer of headings, paragraphs with inline
+markup, bullet lists, fenced code blocks and one table, in word-sized pieces, never waiting.
+The chat runs headless under Textual's ``run_test`` (100x32). While it streams, the bench types
+a letter into the prompt with ``Pilot.press`` every ``--key-every`` seconds and measures how long
+until the prompt holds it ("handled") and until the next frame is written out ("drawn"). After
+the reply ends it checks that all the text reached the screen: the answer widget's Markdown
+source equals what was sent, every code block and the table were rendered as such, and the
+last words are in the last rendered block.
+
+The first line is the shipped setting (the answer batching of ``tui/widgets/messages.py``,
+``AssistantMessage.flush_s`` = 50 ms) on ``--tokens`` pieces. Then the same is done with and
+without the batching (0: every piece is written to the Markdown stream at once) on
+``--compare-tokens`` pieces and printed side by side (unbatched, 20,000 pieces take several
+minutes: see the render times). Each line: total render time (request to the reply's end) and
+keystroke latency p50/p95. Target: keystroke p95 (drawn) < 50 ms.
+
+    python bench/stream_render.py [--tokens 20000] [--compare-tokens 2000] [--key-every 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual.app import App
+from textual.screen import Screen
+
+from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
+from backends.config import Settings
+from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
+from tui.app import make_app
+from tui.screens.chat import ChatScreen
+from tui.widgets.messages import ANSWER_FLUSH_S, AssistantMessage
+from tui.widgets.prompt import PromptInput
+
+TARGET_P95_MS = 50.0
+SIZE = (100, 32)
+TABLE_SECTION = 3
+KEY_TIMEOUT_S = 60.0
+WORDS = [
+    "budget",
+    "thinking",
+    "token",
+    "cache",
+    "latency",
+    "model",
+    "answer",
+    "reason",
+    "prompt",
+    "stream",
+    "window",
+    "decode",
+    "sample",
+    "layer",
+    "weight",
+    "matrix",
+    "vector",
+    "python",
+    "sqlite",
+    "render",
+    "frame",
+    "widget",
+    "markdown",
+    "table",
+]
+
+
+def section(n: int) -> str:
+    """One section of the answer: a heading, paragraphs, a list, a code block; one has a table."""
+    words = [WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(200)]
+    table = ""
+    if n == TABLE_SECTION:
+        rows = "".join(
+            f"| {WORDS[(n + r) % len(WORDS)]} | {r * 17 + n} | {(r + n) % 5 / 4:.2f} |\n"
+            for r in range(8)
+        )
+        table = "| name | count | share |\n|---|---:|---:|\n" + rows + "\n"
+    code = "".join(
+        f"    {words[100 + i]}_{i} = {words[120 + i]}(x, {i})  # {words[140 + i]}\n"
+        for i in range(10)
+    )
+    return (
+        f"## Part {n}: {words[0]} and {words[1]}\n\n"
+        f"{' '.join(words[2:80]).capitalize()}, with **bold {words[80]}**, *{words[81]}* "
+        f"and `inline_{words[82]}()`.\n\n"
+        f"{' '.join(words[83:140]).capitalize()}.\n\n"
+        + "".join(f"- {words[i]} {words[i + 1]} {words[i + 2]}\n" for i in range(140, 149, 3))
+        + f"\n```python\ndef {words[5]}_{n}(x: int) -> int:\n{code}    return x\n```\n\n"
+        + table
+        + f"{' '.join(words[150:190]).capitalize()}.\n\n"
+    )
+
+
+def pieces(text: str) -> list[str]:
+    """Word-sized pieces (a word with its trailing space or newline), as models stream."""
+    out: list[str] = []
+    word = ""
+    for char in text:
+        word += char
+        if char in " \n":
+            out.append(word)
+            word = ""
+    if word:
+        out.append(word)
+    return out
+
+
+def answer(tokens: int) -> tuple[str, list[str], int]:
+    """The answer text, its pieces (at least ``tokens``) and its number of code blocks."""
+    parts: list[str] = []
+    count = 0
+    while count < tokens:
+        text = section(len(parts))
+        parts.append(text)
+        count += len(pieces(text))
+    text = "".join(parts) + "The end of the answer: every piece arrived."
+    return text, pieces(text), len(parts)
+
+
+class SyntheticBackend(Backend):
+    """Streams the given pieces as text deltas, as fast as the consumer takes them."""
+
+    kind = "synthetic"
+    capabilities = Capabilities()
+
+    def __init__(self, chunks: list[str]) -> None:
+        super().__init__(BackendSpec(name="synthetic", kind="synthetic", model="synthetic-1"))
+        self.chunks = chunks
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        for chunk in self.chunks:
+            yield TextDelta(chunk)
+        yield Finished(StopReason.STOP, usage=Usage(input=10, output=len(self.chunks)))
+
+
+@dataclass
+class Result:
+    render_s: float
+    handled_ms: list[float] = field(default_factory=list)
+    drawn_ms: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    widgets: int = 0  # in the chat screen once the reply is shown
+    layout_ms: float = 0.0  # one full layout and frame of that screen
+
+
+def p95(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+async def run_once(flush_s: float, text: str, chunks: list[str], sections: int,
+                   key_every: float) -> Result:  # fmt: skip
+    AssistantMessage.flush_s = flush_s
+    backend = SyntheticBackend(chunks)
+
+    async def ready(name: str) -> str | None:
+        return None
+
+    app = make_app(Settings(), backend_factory=lambda name: backend, availability=ready)
+    async with app.run_test(size=SIZE) as pilot:
+        frames = frame_times(app)
+        screen = next(s for s in app.screen_stack if isinstance(s, ChatScreen))
+        await screen.slot.wait()
+        prompt = screen.query_one(PromptInput)
+        prompt.insert("go")
+        started = time.perf_counter()
+        enter = asyncio.create_task(pilot.press("enter"))  # press() returns when all is idle
+        while screen.worker is None:
+            await asyncio.sleep(0.001)
+        worker = screen.worker
+        handled: list[float] = []
+        drawn: list[float] = []
+        letter = 0
+        presses: list[asyncio.Task[None]] = []
+        while not worker.is_finished:
+            await asyncio.sleep(key_every)
+            if worker.is_finished:
+                break
+            key = "abcdefghijklmnopqrstuvwxyz"[letter % 26]
+            letter += 1
+            before = prompt.text
+            pressed = time.perf_counter()
+            presses.append(asyncio.create_task(pilot.press(key)))
+            while prompt.text == before:
+                if time.perf_counter() - pressed > KEY_TIMEOUT_S:
+                    raise RuntimeError(f"the key {key!r} never reached the prompt")
+                await asyncio.sleep(0.0005)
+            seen = time.perf_counter()
+            handled.append((seen - pressed) * 1000)
+            while not frames or frames[-1] < seen:  # the next frame written has the key
+                await asyncio.sleep(0.0005)
+            drawn.append((next(t for t in frames if t >= seen) - pressed) * 1000)
+        await worker.wait()
+        render_s = time.perf_counter() - started
+        await asyncio.gather(enter, *presses)
+        await pilot.pause()
+        view = screen.query(AssistantMessage).last()
+        result = Result(render_s, handled, drawn)
+        result.problems = check_screen(view, text, sections)
+        result.widgets = sum(1 for _ in screen.walk_children())
+        layout = time.perf_counter()
+        screen.refresh(layout=True)
+        await pilot.pause()
+        result.layout_ms = (time.perf_counter() - layout) * 1000
+    return result
+
+
+def frame_times(app: App[None]) -> list[float]:
+    """When each frame was written out (the app's ``_display``, wrapped on this instance)."""
+    frames: list[float] = []
+    display = app._display
+
+    def timed(screen: Screen[object], update: object) -> None:
+        display(screen, update)  # type: ignore[arg-type]
+        frames.append(time.perf_counter())
+
+    app._display = timed  # type: ignore[method-assign]
+    return frames
+
+
+def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
+    """What did not make it to the screen (empty when everything did)."""
+    from textual.widgets._markdown import MarkdownBlock, MarkdownFence, MarkdownTable
+
+    problems = []
+    if view.answer.source != text:
+        problems.append(
+            f"the Markdown source has {len(view.answer.source)} of {len(text)} characters"
+        )
+    fences = len(view.answer.query(MarkdownFence))
+    tables = len(view.answer.query(MarkdownTable))
+    if fences != sections or tables != 1:
+        problems.append(f"{fences} of {sections} code blocks and {tables} of 1 table rendered")
+    blocks = [child for child in view.answer.children if isinstance(child, MarkdownBlock)]
+    last = str(blocks[-1]._content) if blocks else ""
+    if "every piece arrived." not in last:
+        problems.append(f"the last rendered block is {last[-80:]!r}")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=20_000, help="pieces to stream")
+    parser.add_argument("--compare-tokens", type=int, default=2_000,
+                        help="pieces for the batched/unbatched comparison")  # fmt: skip
+    parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
+    parser.add_argument("--flush", type=float, nargs="+", default=[ANSWER_FLUSH_S, 0.0],
+                        help="answer batching intervals to compare (s; 0 = none)")  # fmt: skip
+    args = parser.parse_args()
+    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(f, args.compare_tokens) for f in args.flush]
+    every = args.key_every * 1000
+    print(f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
+          f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms")  # fmt: skip
+    print(f"{'batching':>9s} {'pieces':>7s} {'render s':>9s} {'keys':>5s} "
+          f"{'handled p50/p95 ms':>19s} {'drawn p50/p95 ms':>17s}  widgets  layout ms  "
+          "on screen")  # fmt: skip
+    ok = True
+    for flush_s, tokens in runs:
+        text, chunks, code_blocks = answer(tokens)
+        result = asyncio.run(run_once(flush_s, text, chunks, code_blocks, args.key_every))
+        drawn95 = p95(result.drawn_ms)
+        met = drawn95 < TARGET_P95_MS  # False when no key was timed (nan)
+        ok = ok and met and not result.problems
+        label = f"{flush_s * 1000:.0f} ms" if flush_s else "none"
+        print(
+            f"{label:>9s} {len(chunks):7d} {result.render_s:9.2f} {len(result.drawn_ms):5d} "
+            f"{p50(result.handled_ms):9.1f}/{p95(result.handled_ms):<9.1f} "
+            f"{p50(result.drawn_ms):7.1f}/{drawn95:<9.1f} "
+            f"{result.widgets:7d}  {result.layout_ms:9.0f}  "
+            f"{'all text' if not result.problems else '; '.join(result.problems)}"
+            f"   p95 < {TARGET_P95_MS:.0f} ms: {'met' if met else 'NOT met'}"
+        )
+    print("render s: request to the end of the reply; handled: key press to the prompt holding "
+          "it; drawn: to the frame after that; widgets: in the chat screen at the end; layout "
+          "ms: one full layout and frame of it.")  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Start-up stays light: the chat's first frame never waits for modules it does not show.
+
+bench/startup.py measures the time; these tests keep the cheap part of it from regressing: a
+fresh interpreter that goes the ``ponder`` (chat) path, up to the first frame, must not have
+imported the model runtime, the plot library, price data, the tokenizer, the HTTP client,
+Markdown, the history's database code, the sub-commands or the screens that are not shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HEAVY = [
+    "llama_cpp",
+    "textual_plotext",
+    "plotext",
+    "genai_prices",
+    "tiktoken",
+    "httpx",
+    "openai",
+    "markdown_it",
+    "sqlite3",
+    "backends.registry",
+    "backends.store.db",
+    "backends.compare",
+    "backends.evals",
+    "tui.ask",
+    "tui.history_cli",
+    "tui.compare_cli",
+    "tui.eval_cli",
+    "tui.screens.compare",
+    "tui.screens.eval",
+    "tui.screens.chat_list",
+    "tui.screens.help",
+    "tui.screens.backend_picker",
+    "tui.screens.history_error",
+    "tui.screens.stored_chat",
+    "tui.screens.reply",
+]
+
+FIRST_FRAME = """
+import asyncio, json, sys
+from tui import cli
+
+parser = cli.build_parser(commands=cli.needs_commands([]))  # what ``ponder`` alone does
+parser.parse_args([])
+from backends.config import Settings
+from tui.app import make_app
+from tui.screens.chat import ChatScreen
+from tui.widgets.prompt import PromptInput
+
+
+class NoBackend(Exception):
+    pass
+
+
+def factory(name):
+    raise NoBackend(name)  # never called: the background work is delayed past the test
+
+
+async def main():
+    app = make_app(Settings(), backend_factory=factory, background_delay_s=600)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen), screen
+        assert isinstance(app.focused, PromptInput), app.focused
+        print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))
+
+asyncio.run(main())
+"""
+
+
+def loaded(code: str, tmp_path: Path) -> set[str]:
+    env = dict(os.environ, HOME=str(tmp_path), PONDER_DATA_DIR=str(tmp_path / "data"),
+               PONDER_CONFIG=str(tmp_path / "config.toml"), PYTHONPATH=str(ROOT))  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(
+        name for name in modules if any(name == h or name.startswith(h + ".") for h in HEAVY)
+    )
+
+
+def test_importing_the_cli_loads_nothing_heavy(tmp_path: Path) -> None:
+    modules = loaded(
+        "import json, sys\nimport tui.cli\n"
+        "print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))",
+        tmp_path,
+    )
+    assert "tui.cli" in modules
+    assert heavy_in(modules) == []
+
+
+def test_the_chat_reaches_its_first_frame_without_heavy_modules(tmp_path: Path) -> None:
+    modules = loaded(FIRST_FRAME, tmp_path)
+    assert "tui.screens.chat" in modules and "textual.widgets._text_area" in modules
+    assert heavy_in(modules) == []
+
+
+def test_a_sub_command_still_gets_its_parser(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\nfrom tui import cli\n"
+        "assert cli.needs_commands(['ask', 'hi']) and cli.needs_commands(['--help'])\n"
+        "assert not cli.needs_commands(['--backend', 'local'])\n"
+        "cli.build_parser(commands=True).parse_args(['backends'])\n"
+        "print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))"
+    )
+    modules = loaded(code, tmp_path)
+    assert "tui.ask" in modules
