@@ -43,6 +43,7 @@ class Standing:
     difference: float
     estimated: bool = False
     queued_s: float = 0.0  # waited this long for a local slot before its request (not in value)
+    approx: bool = False  # a cost from local hardware time: an estimate, shown with ≈
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,7 @@ def rank(
             _times(value, best_value),
             abs(value - best_value),
             estimated,
+            approx=metric == "cheapest" and outcome.reading.cost_approx,
         )
 
     best = [standing(*item) for item in known if abs(item[1] - best_value) <= TIE_TOLERANCE]
@@ -260,8 +262,8 @@ def summarize(result: RoundResult) -> Summary:
 # ---- one line per metric ---------------------------------------------------------------------
 
 
-def _usd(value: float, estimated: bool = False) -> str:
-    return format_usd(value, estimated=estimated)
+def _usd(value: float, estimated: bool = False, approx: bool = False) -> str:
+    return format_usd(value, estimated=estimated, approx=approx)
 
 
 def _secs(value: float) -> str:
@@ -292,7 +294,14 @@ def format_winner(winner: Winner) -> str:
     best = " = ".join(s.label for s in winner.best)
     tie = " (tie)" if len(winner.best) > 1 else ""
     waits = "".join(_wait(s) for s in winner.best)
-    parts = [f"{best} {show(winner.value, any(s.estimated for s in winner.best))}{waits}{tie}"]
+
+    def shown(value: float, standings: Sequence[Standing]) -> str:
+        estimated = any(s.estimated for s in standings)
+        if winner.metric == "cheapest":  # a local cost is a hardware-time estimate: ≈
+            return _usd(value, estimated, any(s.approx for s in standings))
+        return show(value, estimated)
+
+    parts = [f"{best} {shown(winner.value, winner.best)}{waits}{tie}"]
     for other in winner.others:
         if winner.metric == "most reasoning":  # below the winner: say "fewer", never "-21"
             times = f"{other.times:.1f}x fewer, " if other.times is not None else ""
@@ -300,7 +309,7 @@ def format_winner(winner: Winner) -> str:
         else:
             times = f"{other.times:.1f}x, " if other.times is not None else ""
             delta = f"{times}+{show(other.difference)}"
-        parts.append(f"{other.label} {show(other.value, other.estimated)}{_wait(other)} ({delta})")
+        parts.append(f"{other.label} {shown(other.value, (other,))}{_wait(other)} ({delta})")
     missing = "price unknown" if winner.metric == "cheapest" else "not reported"
     parts.extend(f"{label}: {missing}" for label in winner.unknown)
     return f"{winner.metric}: " + " · ".join(parts)

@@ -236,3 +236,14 @@ def test_most_reasoning_is_left_out_when_all_counts_are_equal() -> None:
     assert summary.fewest_reasoning is not None
     assert summary.fewest_reasoning.labels == ("a", "b")
     assert summary.most_reasoning is None
+
+
+def test_a_local_hardware_cost_is_shown_as_an_estimate() -> None:
+    from dataclasses import replace
+
+    local = outcome(0, "local @off", cost=0.0004)
+    local = replace(local, reading=replace(local.reading, local=True))
+    summary = summarize_outcomes((local, outcome(1, "api", cost=0.002)))
+    assert summary.cheapest is not None and summary.cheapest.best[0].approx
+    line = format_summary(summary)[0]
+    assert line.startswith("cheapest: local @off ≈$0.00040 · api $0.0020"), line

@@ -24,9 +24,22 @@ class ChatFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen and not self._rebuild_queued:
+        if self.is_attached and screen is self.screen:
+            self._queue_rebuild()
+
+    def _queue_rebuild(self) -> None:
+        if not self._rebuild_queued:
             self._rebuild_queued = True
             self.call_after_refresh(self._rebuild)
+
+    # The compact layout of small terminals changes what is shown without a bindings signal.
+    def watch_compact(self) -> None:
+        if self.is_attached:
+            self._queue_rebuild()
+
+    def watch_show_command_palette(self) -> None:
+        if self.is_attached:
+            self._queue_rebuild()
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,20 +52,24 @@ class ChatFooter(Footer):
         yield from super().compose()
 
     def _keys(self) -> tuple[object, ...]:
-        """What the footer shows: the bindings with ``show`` and the command palette's key."""
+        """What the footer shows: its layout, the bindings with ``show`` and the palette's key."""
         palette = self.app.COMMAND_PALETTE_BINDING
-        return tuple(
-            (
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                binding.show,
-                enabled,
-                tooltip,
-            )
-            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == palette
+        return (
+            self.compact,
+            self.show_command_palette,
+            *(
+                (
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    binding.show,
+                    enabled,
+                    tooltip,
+                )
+                for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+                if binding.show or key == palette
+            ),
         )
 
     async def _rebuild(self) -> None:
