@@ -12,6 +12,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class ChatFooter(Footer):
@@ -49,7 +50,21 @@ class ChatFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._keys()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget._reactive_connect:
+                self._fix_compact(widget)
+            yield widget
+
+    def _fix_compact(self, key: FooterKey) -> None:
+        """Give a key the footer's ``compact`` now, instead of through a data binding.
+
+        Textual binds each key's ``compact`` (default True) to the footer's (False here): every
+        key then changes class once mounted and restyles itself, ~2 ms a key on the first frame.
+        The chat's footer never changes ``compact``, and a rebuild composes new keys anyway.
+        """
+        key._reactive_connect = None  # the binding Footer.compose made; the palette's key has none
+        key.set_reactive(FooterKey.compact, self.compact)
+        key.set_class(self.compact, "-compact", update=False)
 
     def _keys(self) -> tuple[object, ...]:
         """What the footer shows: its layout, the bindings with ``show`` and the palette's key."""
