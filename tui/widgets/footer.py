@@ -60,7 +60,7 @@ class ChatFooter(Footer):
 
         Textual binds each key's ``compact`` (default True) to the footer's (False here): every
         key then changes class once mounted and restyles itself, ~2 ms a key on the first frame.
-        The chat's footer never changes ``compact``, and a rebuild composes new keys anyway.
+        ``watch_compact`` passes a later change on (a narrow terminal, ``ChatActions.on_resize``).
         """
         key._reactive_connect = None  # the binding Footer.compose made; the palette's key has none
         key.set_reactive(FooterKey.compact, self.compact)
@@ -86,6 +86,12 @@ class ChatFooter(Footer):
                 if binding.show or key == palette
             ),
         )
+
+    def watch_compact(self, compact: bool) -> None:
+        """What the data bindings did: a narrow terminal makes the keys compact (chat_actions)."""
+        for key in self.query(FooterKey):
+            if not key.has_class("-command-palette"):
+                key.compact = compact
 
     async def _rebuild(self) -> None:
         self._rebuild_queued = False
