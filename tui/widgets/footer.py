@@ -33,11 +33,7 @@ class ChatFooter(Footer):
             self._rebuild_queued = True
             self.call_after_refresh(self._rebuild)
 
-    # The compact layout of small terminals changes what is shown without a bindings signal.
-    def watch_compact(self) -> None:
-        if self.is_attached:
-            self._queue_rebuild()
-
+    # Small terminals drop the palette's key (ChatActions.on_resize) without a bindings signal.
     def watch_show_command_palette(self) -> None:
         if self.is_attached:
             self._queue_rebuild()
