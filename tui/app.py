@@ -18,6 +18,7 @@ from textual.screen import Screen
 from backends.config import Settings
 from backends.pricing import PriceBook
 from themes import DEFAULT_THEME, THEMES, fallback_variables
+from tui import start_gc
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
 from tui.history_glue import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.screens.chat import ChatScreen
@@ -103,6 +104,7 @@ class PonderApp(App[None]):
             self._open_history()
 
     def _open_history(self) -> None:
+        start_gc.release()  # the start is over: collect garbage as usual from now on
         self.run_worker(open_history(self, self.history), group="history", exit_on_error=False)
 
     def on_unmount(self) -> None:

@@ -130,6 +130,9 @@ def tolerate_any_encoding() -> None:
 
 
 def run_tui(settings: Settings, backend: str | None, config: Path | None) -> int:
+    from tui import start_gc
+
+    start_gc.hold()  # released by the app once its first frame is drawn (tui.start_gc)
     from tui.app import run_app
 
     return run_app(settings, backend=backend, config=config)
