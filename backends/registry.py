@@ -167,7 +167,12 @@ def static_availability(entry: BackendEntry, env: Mapping[str, str] | None = Non
     if entry.api_key_env and not env.get(entry.api_key_env):
         return f"no key: set {entry.api_key_env}"
     if info.local_file and entry.model and entry.model != "embedded":
-        path = Path(entry.model).expanduser()
+        from backends.local.catalog import resolve_pulled  # no llama_cpp, no huggingface_hub
+
+        try:
+            path = resolve_pulled(entry.model) or Path(entry.model).expanduser()
+        except PonderError as exc:  # a catalogue name that is not pulled yet
+            return str(exc)
         if not path.is_file():
             return f"model file not found: {path}"
     return None

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from backends.config import BackendEntry, Settings
@@ -65,3 +67,13 @@ def test_every_kind_points_at_an_importable_class() -> None:
     for kind in KINDS:
         cls = backend_class(kind)
         assert cls.kind == kind, f"{cls.__name__}.kind should be {kind!r}"
+
+
+def test_a_catalogue_name_is_checked_as_a_pulled_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``model = "qwen3-1.7b"`` is a catalogue name, not a path: not pulled yet says how to pull."""
+    monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path))
+    reason = static_availability(BackendEntry(kind="llama", model="qwen3-1.7b"), env={})
+    assert reason is not None and "ponder models pull qwen3-1.7b" in reason
+    assert "model file not found" not in reason
