@@ -25,6 +25,7 @@ from backends.evals.tasks import TaskSet, load_tasks, sample_tasks_path
 from tests.evals.cli_support import CLI_CODE
 from tests.evals.local_support import counting_factory, tiny_config, tiny_settings
 from tests.evals.recompute import raw_results
+from tests.support.signals import default_sigint
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = [Strategy("tiny", 0), Strategy("tiny", 64)]
@@ -91,7 +92,13 @@ def start_eval(tiny_gguf: Path, tmp_path: Path, path: Path) -> subprocess.Popen[
     ]  # fmt: skip
     env = {**os.environ, "PONDER_DATA_DIR": str(tmp_path / "data")}
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
     )
 
 

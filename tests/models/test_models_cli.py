@@ -20,6 +20,7 @@ from backends.local.catalog import CATALOG, CatalogEntry
 from tests.conftest import free_port
 from tests.models.conftest import PULLED
 from tests.support.hub_server import HubState
+from tests.support.signals import default_sigint
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +162,7 @@ def test_ctrl_c_stops_a_pull_and_says_how_to_resume(
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "models", "pull", PULLED],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environ, cwd=tmp_path,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     try:
         assert proc.stderr is not None

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from tests.support.signals import default_sigint
+
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-ponder-test-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 KEY_ENV = "PONDER_TEST_KEY"
@@ -52,8 +54,9 @@ def ponder_env(tmp_path: Path, base_url: str | None = None, top: str = "") -> di
 def ponder(env: dict[str, str], *args: str, **popen: object) -> subprocess.Popen[bytes]:
     """Start ``ponder ARGS`` (the real CLI) as a subprocess."""
     return subprocess.Popen(  # type: ignore[call-overload]
-        [sys.executable, "-c", CLI, *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, **popen
-    )
+        [sys.executable, "-c", CLI, *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        preexec_fn=default_sigint, **popen,
+    )  # fmt: skip
 
 
 def run_ponder(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

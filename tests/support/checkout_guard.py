@@ -19,16 +19,22 @@ from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[2])
 PARENT = os.path.dirname(ROOT)
+# Only folders that sit under the parent need an exemption; one that contains the parent (a
+# checkout cloned under /tmp) would exempt everything beside the checkout.
 _ALLOWED = tuple(
-    os.path.abspath(p) + os.sep
-    for p in {
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        tempfile.gettempdir(),
-        *sysconfig.get_paths().values(),
-    }
-    if p
+    full + os.sep
+    for full in (
+        os.path.abspath(p)
+        for p in {
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
+            tempfile.gettempdir(),
+            *sysconfig.get_paths().values(),
+        }
+        if p
+    )
+    if full.startswith(PARENT + os.sep)
 )
 _EVENTS = {"open", "os.listdir", "os.scandir"}
 
