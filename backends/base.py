@@ -208,3 +208,14 @@ class Backend(abc.ABC):
         """One-line facts about how this backend will run (e.g. the local CPU path chosen),
         shown by ``ponder backends``; none by default."""
         return []
+
+    def thinking_format(self) -> str | None:
+        """How this backend's model thinks (``Capabilities.thinking_format``): ``None`` for
+        remote backends, whose provider owns the format. A local backend may read its model
+        file for it without loading the model."""
+        return self.capabilities.thinking_format
+
+    def suggested_budget(self, steps: Sequence[int | str], output_cap: int | None) -> int | None:
+        """Where the thinking budget starts for this model when the config sets none; asked only
+        when ``thinking_format()`` is known. By default: off for prompted thinking, else auto."""
+        return 0 if self.thinking_format() == PROMPTED else None

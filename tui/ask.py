@@ -58,17 +58,14 @@ def starting_budget(settings: Settings, backend: Backend, max_tokens: int | None
     """The budget when --budget is not given: the config's ``default_budget`` when it sets
     one, else what the model suggests (native reasoning models think, prompted ones start off).
     """
-    suggest = getattr(backend, "suggested_budget", None)
-    if "default_budget" in settings.model_fields_set or not callable(suggest):
+    if "default_budget" in settings.model_fields_set or backend.thinking_format() is None:
         return settings_budget(settings)
-    return suggest(list(settings.budget_steps), max_tokens)
+    return backend.suggested_budget(list(settings.budget_steps), max_tokens)
 
 
 def thinking_line(backend: Backend) -> str:
     """The honest thinking label; a local backend reads its model's header for it (no load)."""
-    peek = getattr(backend, "thinking_format", None)
-    if callable(peek):
-        peek()
+    backend.thinking_format()  # sets the capabilities' format (a local model's file header)
     return thinking_label(backend.capabilities)
 
 

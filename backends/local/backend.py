@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -134,7 +134,7 @@ class LocalBackend(Backend):
             self.capabilities = replace(type(self).capabilities, thinking_format=fmt.name)
         return self._peeked
 
-    def suggested_budget(self, steps: list[int | str], output_cap: int | None) -> int | None:
+    def suggested_budget(self, steps: Sequence[int | str], output_cap: int | None) -> int | None:
         """Where this model's budget starts: off for prompted thinking, on for native."""
         cap = output_cap or self.options.max_tokens
         return suggested_budget(self.thinking_format(), steps, cap)
