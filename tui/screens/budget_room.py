@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from backends.answer_room import BudgetFit, fit_budget
 from backends.base import PROMPTED, Backend, Message
 from backends.config import Settings
+from backends.local.formats import NATIVE_START  # where a native model's budget starts
 from backends.local.options import LocalOptions
 from backends.tokens import estimate_tokens
-
-NATIVE_START = 1024  # the step a native reasoning model starts at (clamped to leave room)
 
 
 def output_cap(settings: Settings, backend: Backend | None) -> int | None:
