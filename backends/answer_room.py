@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+NATIVE_START = 1024
+"""Where the budget starts for a native reasoning model: enough to watch it think (the chat and
+``ponder ask`` start there, or at the largest step below it that leaves room for an answer)."""
+
 ANSWER_RESERVE = 256
 """Tokens kept free for the answer after the thinking budget is spent."""
 

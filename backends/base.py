@@ -15,11 +15,11 @@ import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from backends.budget import Budget
+from backends.capabilities import PROMPTED, Capabilities
 from backends.events import (
     Finished,
     ReasoningDelta,
@@ -27,85 +27,7 @@ from backends.events import (
     TextDelta,
     Timings,
 )
-
-Role = Literal["system", "user", "assistant"]
-ThinkingText = Literal["full", "summary", "count", "none"]
-BudgetPrecision = Literal["exact", "approximate", "bucketed", "on_off", "none"]
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One turn of a conversation.
-
-    ``continuation`` is what the backend that produced an assistant turn asked to get back on
-    later requests (see ``Finished.continuation``); other backends ignore it.
-    """
-
-    role: Role
-    text: str
-    thinking: str = ""
-    continuation: dict[str, Any] | None = None
-
-
-@dataclass(slots=True)
-class ChatRequest:
-    """One request to a backend.
-
-    ``budget`` is live: the UI may change it while the reply streams. ``conversation_id`` lets a
-    local backend keep a KV-cache snapshot per conversation; with ``own_history_only`` a
-    conversation the backend has no snapshot of starts from an empty KV cache instead of
-    reusing whatever prefix another conversation left (the eval isolates strategies this way).
-    ``max_tokens`` caps all output (thinking included); ``None`` = the backend's default.
-    """
-
-    messages: Sequence[Message]
-    budget: Budget = field(default_factory=Budget)
-    max_tokens: int | None = None
-    temperature: float | None = None
-    seed: int | None = None
-    conversation_id: str | None = None
-    own_history_only: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What a backend can do, shown to the user instead of pretending.
-
-    ``thinking_text``: full chain of thought, a provider summary, only a token count, or nothing.
-    ``budget_precision``: how closely the thinking budget is honoured. ``live_budget``: whether a
-    budget change acts on the reply in flight (else it applies to the next request).
-    ``thinking_format``: for local models, how the model thinks: ``"prompted"`` when it was not
-    trained to reason (ponder opens a thinking block for it), otherwise the native format's name
-    (``"r1"``, ``"qwen3"``, ``"smollm3"``, ``"harmony"``); ``None`` for remote backends, whose
-    provider owns the format. :func:`thinking_label` turns it into the line the UI shows.
-    """
-
-    can_think: bool = False
-    thinking_text: ThinkingText = "none"
-    budget_precision: BudgetPrecision = "none"
-    live_budget: bool = False
-    local: bool = False
-    reports_usage: bool = True
-    thinking_format: str | None = None
-
-
-PROMPTED = "prompted"
-_FORMAT_NAMES = {
-    "r1": "<think> tags (DeepSeek-R1 style)",
-    "qwen3": "Qwen3 enable_thinking",
-    "smollm3": "SmolLM3 /think",
-    "harmony": "gpt-oss harmony analysis channel",
-}
-
-
-def thinking_label(capabilities: Capabilities) -> str:
-    """One honest line on where a model's thinking comes from ("" for remote backends)."""
-    fmt = capabilities.thinking_format
-    if fmt is None:
-        return ""
-    if fmt == PROMPTED:
-        return "thinking is prompted (this model was not trained to reason)"
-    return f"native thinking: {_FORMAT_NAMES.get(fmt, fmt)}"
+from backends.request import ChatRequest
 
 
 class NoOptions(BaseModel):
@@ -214,6 +136,16 @@ class Backend(abc.ABC):
         remote backends, whose provider owns the format. A local backend may read its model
         file for it without loading the model."""
         return self.capabilities.thinking_format
+
+    def output_cap(self) -> int | None:
+        """The most tokens a reply may take by this backend's own setting (a local model's
+        ``max_tokens`` option), thinking included; ``None`` when the provider sets its own."""
+        return None
+
+    def context_size(self) -> int | None:
+        """The context window in tokens when this backend knows it before a request (a local
+        model's ``n_ctx``); ``None`` when it does not."""
+        return None
 
     def suggested_budget(self, steps: Sequence[int | str], output_cap: int | None) -> int | None:
         """Where the thinking budget starts for this model when the config sets none; asked only

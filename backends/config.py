@@ -30,13 +30,15 @@ or field, and the fix. Example::
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from backends.errors import ConfigError
 from backends.pricing import PriceOverride
+
+if TYPE_CHECKING:
+    from pydantic import ConfigDict, ValidationError
 
 APP_NAME = "ponder"
 # The largest thinking budget, budget step or token cap a config may give: far beyond any
@@ -49,89 +51,101 @@ DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [
 ]  # fmt: skip
 
 
-class BackendEntry(BaseModel):
+@dataclass
+class BackendEntry:
     """One configured backend. ``options`` are validated later by the backend kind's model."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__: ClassVar[ConfigDict] = {"extra": "forbid"}
 
     kind: str
     model: str = ""
     base_url: str | None = None
     api_key_env: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    hardware_cost_per_hour: float | None = Field(default=None, ge=0)  # None: pricing's default
+    options: dict[str, Any] = field(default_factory=dict)
+    hardware_cost_per_hour: float | None = None  # None: pricing's default
+
+    def __post_init__(self) -> None:
+        if self.hardware_cost_per_hour is not None and self.hardware_cost_per_hour < 0:
+            raise ValueError("hardware_cost_per_hour: must be 0 or more")
 
 
 def _default_backends() -> dict[str, BackendEntry]:
     return {"local": BackendEntry(kind="llama", model="embedded")}
 
 
-class Settings(BaseModel):
-    """Everything the config file can say. Built-in ``local`` backend is always present."""
+@dataclass
+class Settings:
+    """Everything the config file can say. Built-in ``local`` backend is always present.
 
-    model_config = ConfigDict(extra="forbid")
+    A stdlib dataclass, not a pydantic model: the chat's first frame builds the defaults without
+    importing pydantic (about 0.1 s). A config file is validated against these same annotations
+    with pydantic (``settings_from_dict``); ``__post_init__`` holds the checks both ways share.
+    ``default_budget`` is ``None`` when the config sets none (see ``budget_limit``).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = {"extra": "forbid"}
 
     default_backend: str = "local"
     theme: str = "ponder-dark"
-    budget_steps: list[int | Literal["auto"]] = Field(
+    budget_steps: list[int | Literal["auto"]] = field(
         default_factory=lambda: list(DEFAULT_BUDGET_STEPS)
     )
-    default_budget: int | Literal["auto"] = 0
-    max_tokens: int | None = Field(default=None, gt=0, le=MAX_TOKENS_SETTING)
-    keys: dict[str, str] = Field(default_factory=dict)
-    backends: dict[str, BackendEntry] = Field(default_factory=_default_backends)
-    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    default_budget: int | Literal["auto"] | None = None
+    max_tokens: int | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    backends: dict[str, BackendEntry] = field(default_factory=_default_backends)
+    prices: dict[str, PriceOverride] = field(default_factory=dict)
     history: bool = True
-    system_prompt: str = Field(default="", max_length=SYSTEM_PROMPT_MAX)
+    system_prompt: str = ""
 
-    @field_validator("system_prompt")
-    @classmethod
-    def _system_prompt_text(cls, value: str) -> str:
-        # Sent to every backend as the chat's first message: plain text, no control characters.
-        bad = [ch for ch in value if ord(ch) < 32 and ch not in "\n\t"]
-        if bad:
-            raise ValueError("the system prompt must be plain text (no control characters)")
-        return value.strip()
-
-    @field_validator("backends")
-    @classmethod
-    def _keep_local(cls, value: dict[str, BackendEntry]) -> dict[str, BackendEntry]:
-        merged = _default_backends()
-        merged.update(value)
-        return merged
-
-    @field_validator("budget_steps")
-    @classmethod
-    def _steps_sorted(cls, value: list[int | str]) -> list[int | str]:
-        numbers = [step for step in value if step != "auto"]
-        if any(isinstance(step, int) and step < 0 for step in numbers):
-            raise ValueError("budget steps must be >= 0")
-        if any(isinstance(step, int) and step > MAX_TOKENS_SETTING for step in numbers):
-            raise ValueError(f"budget steps must be at most {MAX_TOKENS_SETTING:,} tokens")
-        if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
-            raise ValueError("budget steps must be increasing numbers (then optionally 'auto')")
-        if not value:
-            raise ValueError("give at least one budget step")
-        return value
-
-    @field_validator("default_budget")
-    @classmethod
-    def _budget_in_range(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and not 0 <= value <= MAX_TOKENS_SETTING:
+    def __post_init__(self) -> None:
+        self.system_prompt = _system_prompt_text(self.system_prompt)
+        self.backends = _default_backends() | self.backends
+        _check_steps(self.budget_steps)
+        budget = self.default_budget
+        if isinstance(budget, int) and not 0 <= budget <= MAX_TOKENS_SETTING:
             raise ValueError(
-                f"must be 'auto' or a number of tokens from 0 to {MAX_TOKENS_SETTING:,} "
-                f"(got {value})"
+                f"default_budget: must be 'auto' or a number of tokens from 0 to "
+                f"{MAX_TOKENS_SETTING:,} (got {budget})"
             )
-        return value
-
-    @field_validator("keys")
-    @classmethod
-    def _keys_usable(cls, value: dict[str, str]) -> dict[str, str]:
-        for binding_id, keys in value.items():
+        if self.max_tokens is not None and not 0 < self.max_tokens <= MAX_TOKENS_SETTING:
+            raise ValueError(f"max_tokens: must be from 1 to {MAX_TOKENS_SETTING:,} tokens")
+        for binding_id, keys in self.keys.items():
             problem = key_problem(keys)
             if problem:
-                raise ValueError(f"{binding_id} = {keys!r}: {problem}")
-        return value
+                raise ValueError(f"keys.{binding_id}: {keys!r}: {problem}")
+
+    @property
+    def budget_chosen(self) -> bool:
+        """Whether the config sets ``default_budget`` (else the model suggests where to start)."""
+        return self.default_budget is not None
+
+    def budget_limit(self) -> int | None:
+        """``default_budget`` as a budget limit: ``None`` for auto, 0 (off) when not set."""
+        if self.default_budget is None:
+            return 0
+        return None if self.default_budget == "auto" else self.default_budget
+
+
+def _system_prompt_text(value: str) -> str:
+    # Sent to every backend as the chat's first message: plain text, no control characters.
+    if len(value) > SYSTEM_PROMPT_MAX:
+        raise ValueError(f"system_prompt: at most {SYSTEM_PROMPT_MAX:,} characters")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("system_prompt: must be plain text (no control characters)")
+    return value.strip()
+
+
+def _check_steps(value: list[int | Literal["auto"]]) -> None:
+    numbers = [step for step in value if step != "auto"]
+    if any(isinstance(step, int) and step < 0 for step in numbers):
+        raise ValueError("budget_steps: must be >= 0")
+    if any(isinstance(step, int) and step > MAX_TOKENS_SETTING for step in numbers):
+        raise ValueError(f"budget_steps: must be at most {MAX_TOKENS_SETTING:,} tokens")
+    if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+        raise ValueError("budget_steps: must be increasing numbers (then optionally 'auto')")
+    if not value:
+        raise ValueError("budget_steps: give at least one budget step")
 
 
 # ---- key bindings (Textual's key names, checked without importing Textual) -------------------
@@ -257,27 +271,38 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def settings_from_dict(raw: dict[str, Any], source: str = "config") -> Settings:
     """Validate a parsed config; ``source`` names it in errors."""
+    from pydantic import TypeAdapter, ValidationError  # only with a config to check (~0.1 s)
+
     try:
-        return Settings.model_validate(raw)
+        return TypeAdapter(Settings).validate_python(raw)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_validation_error(exc)}", _fix_for(exc)) from None
 
 
+UNKNOWN_FIELD = frozenset({"extra_forbidden", "unexpected_keyword_argument"})
+
+
 def describe_validation_error(exc: ValidationError) -> str:
-    """The first problem as ``field.path: message`` (plus how many more)."""
+    """The first problem as ``field.path: message`` (plus how many more).
+
+    A check in ``__post_init__`` names its own field (``"budget_steps: ..."``); pydantic gives
+    the path to the dataclass it ran in.
+    """
     errors = exc.errors()
     first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    where = ".".join(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
+    if first["type"] in UNKNOWN_FIELD:
         message = "unknown setting"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {message}{more}"
+    if first["type"] == "value_error" and ": " in message:
+        return f"{where + '.' if where else ''}{message}{more}"
+    return f"{where or '(top level)'}: {message}{more}"
 
 
 def _fix_for(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    if first["type"] == "extra_forbidden":
+    if first["type"] in UNKNOWN_FIELD:
         return "remove it or check its spelling against the README's configuration section"
     if first["type"] == "missing":
         return "add the missing field"

@@ -19,15 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, ClassVar
 
 from backends.events import Usage
 
 if TYPE_CHECKING:
     import genai_prices
     from genai_prices.types import TieredPrices
+    from pydantic import ConfigDict
 
 MTOK = 1_000_000
 
@@ -47,19 +46,28 @@ PROVIDER_IDS: dict[str, str] = {
 LOCAL_KINDS = frozenset({"local", "llama", "ollama", "llama-server", "vllm", "openai-compat"})
 
 
-class PriceOverride(BaseModel):
+@dataclass(frozen=True)
+class PriceOverride:
     """A configured price for one model, in USD per million tokens.
 
     ``cached_input`` and ``cache_write`` default to the ``input`` price (no cache discount or
-    premium) when not given.
+    premium) when not given. A stdlib dataclass that the config validates with pydantic (see
+    ``backends.config.Settings``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __pydantic_config__: ClassVar[ConfigDict] = {"extra": "forbid"}
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cached_input: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
+    input: float
+    output: float
+    cached_input: float | None = None
+    cache_write: float | None = None
+
+    def __post_init__(self) -> None:
+        prices: dict[str, float | None] = {"input": self.input, "output": self.output}
+        prices |= {"cached_input": self.cached_input, "cache_write": self.cache_write}
+        for name, value in prices.items():
+            if value is not None and not value >= 0:
+                raise ValueError(f"{name}: must be 0 or more (USD per million tokens)")
 
 
 @dataclass(frozen=True, slots=True)

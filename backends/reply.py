@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backends.base import Backend, ChatRequest
+from backends.base import Backend
 from backends.events import (
     Finished,
     ReasoningDelta,
@@ -15,6 +15,7 @@ from backends.events import (
     StreamEvent,
     TextDelta,
 )
+from backends.request import ChatRequest
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import llama_cpp
 
-from backends.base import BackendSpec, ChatRequest, Message
+from backends.base import BackendSpec
 from backends.budget import Budget
 from backends.events import Finished, TextDelta
 from backends.local.backend import LocalBackend
@@ -37,6 +37,7 @@ from backends.local.model_files import embedded_model_path
 from backends.local.options import LocalOptions
 from backends.local.prompt import build_prompt
 from backends.local.session import guard_default_params
+from backends.request import ChatRequest, Message
 
 PROMPT = [Message("user", "Write a long story about a dragon who learns to bake bread.")]
 SETTINGS = dict(n_ctx=2048, n_batch=512, n_threads=1, n_threads_batch=1, n_gpu_layers=0)

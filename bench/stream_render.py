@@ -36,9 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from textual.app import App
 from textual.screen import Screen
 
-from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
+from backends.base import Backend, BackendSpec
+from backends.capabilities import Capabilities
 from backends.config import Settings
 from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
+from backends.request import ChatRequest
 from tui.app import make_app
 from tui.screens.chat import ChatScreen
 from tui.widgets.messages import ANSWER_FLUSH_S, AssistantMessage

@@ -86,3 +86,21 @@ def test_bad_budget_is_a_usage_error(tmp_path: Path, budget: str) -> None:
     assert result.returncode == 2
     assert "budget" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ("theme = dark\n", "not valid TOML"),
+        ("budget_steps = [512, 256]\n", "budget_steps: must be increasing"),
+        ('[prices."m"]\ninput = -1\noutput = 1\n', "prices.m.input: must be 0 or more"),
+        ("colour = 'red'\n", "colour: unknown setting"),
+    ],
+)
+def test_plain_ponder_with_a_broken_config_says_why_before_any_screen(
+    tmp_path: Path, config: str, said: str
+) -> None:
+    # ``ponder`` alone skips the argument parser (start-up); the config is still checked first.
+    result = run_ponder(tmp_path, config=config)
+    assert_one_clear_line(result, "config.toml", said)
+    assert result.returncode == 2

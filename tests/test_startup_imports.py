@@ -2,7 +2,7 @@
 
 bench/startup.py measures the time; these tests keep the cheap part of it from regressing: a
 fresh interpreter that goes the ``ponder`` (chat) path, up to the first frame, must not have
-imported the model runtime, the plot library, price data, the tokenizer, the HTTP client,
+imported pydantic, the model runtime, the plot library, price data, the tokenizer, the HTTP client,
 Markdown, the history's database code, the sub-commands or the screens that are not shown.
 """
 
@@ -17,6 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 HEAVY = [
+    "pydantic",  # validates a config file and backend options; the defaults need none
+    "backends.base",  # the Backend class (and pydantic): built in the background
+    "backends.local.formats",
+    "textual.widgets._footer",  # the chat's key bar is one widget (tui.widgets.footer)
     "llama_cpp",
     "textual_plotext",
     "plotext",

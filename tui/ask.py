@@ -9,8 +9,9 @@ import sys
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from backends.base import PROMPTED, Backend, ChatRequest, Message, thinking_label
+from backends.base import Backend
 from backends.budget import Budget
+from backends.capabilities import PROMPTED, thinking_label
 from backends.config import Settings
 from backends.errors import PonderError
 from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, TextDelta
@@ -20,6 +21,7 @@ from backends.meters import MessageMeter
 from backends.pricing import PriceBook
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 from backends.tokens import estimate_tokens
 from tui.history_cli import add_ask_options, ask_recorder
 from tui.safe_text import from_os, one_line, printable, read_text
@@ -50,16 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     backends.set_defaults(run=lambda settings, args: run_backends(settings))
 
 
-def settings_budget(settings: Settings) -> int | None:
-    return None if settings.default_budget == "auto" else settings.default_budget
-
-
 def starting_budget(settings: Settings, backend: Backend, max_tokens: int | None) -> int | None:
     """The budget when --budget is not given: the config's ``default_budget`` when it sets
     one, else what the model suggests (native reasoning models think, prompted ones start off).
     """
-    if "default_budget" in settings.model_fields_set or backend.thinking_format() is None:
-        return settings_budget(settings)
+    if settings.budget_chosen or backend.thinking_format() is None:
+        return settings.budget_limit()
     return backend.suggested_budget(list(settings.budget_steps), max_tokens)
 
 
@@ -119,7 +117,7 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     max_tokens = args.max_tokens or settings.max_tokens
     if args.budget is FROM_CONFIG:
         budget_limit = starting_budget(settings, backend, max_tokens)
-        chosen = "default_budget" in settings.model_fields_set
+        chosen = settings.budget_chosen
         prompted = backend.capabilities.thinking_format == PROMPTED
         if budget_limit == 0 and prompted and not chosen and not args.json:
             sys.stderr.write(f"[hint] {PROMPTED_OFF_HINT.format(how='pass --budget 256')}\n")

@@ -8,16 +8,19 @@ non-zero; no tracebacks.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backends.config import MAX_TOKENS_SETTING, Settings, load_settings
 from backends.errors import ConfigError, PonderError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -29,6 +32,8 @@ COMMAND_MODULES.append("tui.models_cli")  # ponder models (catalogue, list, pull
 
 def parse_budget(value: str) -> int | None:
     """``auto`` → None; ``off`` → 0; ``4k`` → 4096; a number of tokens otherwise."""
+    import argparse  # not on the plain chat's start path (see main)
+
     text = value.strip().lower()
     if text == "auto":
         return None
@@ -49,6 +54,8 @@ def parse_budget(value: str) -> int | None:
 
 
 def non_negative(value: str) -> int:
+    import argparse
+
     try:
         number = int(value)
     except ValueError:
@@ -65,6 +72,8 @@ def build_parser(*, commands: bool = True, probe: bool = False) -> argparse.Argu
 
     ``probe``: no ``--help`` and errors raised, not printed (see ``needs_commands``).
     """
+    import argparse  # not on the plain chat's start path (see main)
+
     parser = argparse.ArgumentParser(
         prog="ponder",
         description="Chat with local and remote models; see and steer how long they think.",
@@ -88,6 +97,8 @@ def needs_commands(argv: Sequence[str]) -> bool:
     Plain ``ponder [--backend X] [--config F]`` opens the chat without importing the
     sub-command modules (the headless, history, compare and eval code): start-up stays fast.
     """
+    import argparse  # not on the plain chat's start path (see main)
+
     try:
         _, rest = build_parser(commands=False, probe=True).parse_known_args(argv)
     except argparse.ArgumentError:
@@ -99,17 +110,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ponder`` console script."""
     tolerate_any_encoding()
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # plain ``ponder``: the chat, without building a parser first (start-up)
+        return reporting_errors(lambda: run_tui(load_settings(None), None, None))
     parser = build_parser(commands=needs_commands(argv))
     args = parser.parse_args(argv)
+    return reporting_errors(lambda: run_parsed(args))
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    config = Path(args.config).expanduser() if args.config else None
+    settings = load_settings(config)
+    if args.command is None:
+        return run_tui(settings, args.backend, config)
+    result = args.run(settings, args)
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return int(result)
+
+
+def reporting_errors(run: Callable[[], int]) -> int:
+    """``run()``'s exit code; a ponder error becomes its one-line message and exit code."""
     try:
-        config = Path(args.config).expanduser() if args.config else None
-        settings = load_settings(config)
-        if args.command is None:
-            return run_tui(settings, args.backend, config)
-        result = args.run(settings, args)
-        if asyncio.iscoroutine(result):
-            result = asyncio.run(result)
-        return int(result)
+        return run()
     except ConfigError as exc:
         print_error(exc)
         return EXIT_USAGE

@@ -15,7 +15,6 @@ import sys
 import time
 from typing import Any, TextIO
 
-from backends.base import Message
 from backends.compare import CompareSession, RoundResult, build_columns, summarize
 from backends.compare.runner import Column, ColumnOutcome
 from backends.compare.schedule import POLICIES
@@ -32,6 +31,7 @@ from backends.meter_lines import (
 )
 from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
+from backends.request import Message
 from tui.safe_text import from_os, printable, read_text
 
 FROM_CONFIG = object()  # --budget not given: the config's default_budget
@@ -134,12 +134,12 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
             "compare needs at least two columns",
             "give --backend once per column, e.g. -b local:0 -b local:256",
         )
-    default = settings.default_budget if args.budget is FROM_CONFIG else args.budget
+    default = settings.budget_limit() if args.budget is FROM_CONFIG else args.budget
     history = [Message("system", from_os(args.system))] if args.system else []
     columns = build_columns(
         settings,
         args.columns,
-        default_budget=None if default == "auto" else default,
+        default_budget=default,
         history=history,
     )
     session = CompareSession(columns, prices=PriceBook(settings.prices), policy=args.local)

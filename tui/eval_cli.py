@@ -108,7 +108,7 @@ def parse_strategies(
     With ``sweep`` every spec runs at each of those budgets instead (its own budget ignored).
     Raises ``ConfigError`` when the same strategy is given twice.
     """
-    default = None if settings.default_budget == "auto" else settings.default_budget
+    default = settings.budget_limit()
     strategies: list[Strategy] = []
     for text in texts:
         spec, samples = split_samples(text)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from backends.base import Backend, ChatRequest
+from backends.base import Backend
 from backends.config import Settings
 from backends.errors import (
     PonderError,
@@ -29,6 +29,7 @@ from backends.errors import (
 )
 from backends.events import StreamEvent
 from backends.meters import MessageMeter
+from backends.request import ChatRequest
 from backends.store import history
 from backends.store.db import Store, default_path
 from backends.store.errors import HistoryCorrupt, HistoryError

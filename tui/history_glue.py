@@ -16,8 +16,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from backends.base import Message
 from backends.errors import PonderError
+from backends.request import Message
 from tui.screens.conversation import CANCELLED, ERROR, Conversation, Exchange
 
 if TYPE_CHECKING:  # the store's modules (sqlite) load in the thread that opens it

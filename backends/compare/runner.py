@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from backends.base import Backend, ChatRequest, Message
+from backends.base import Backend
 from backends.budget import Budget
 from backends.compare.schedule import LocalScheduler, Policy
 from backends.errors import PonderError
@@ -37,6 +37,7 @@ from backends.events import (
 from backends.meters import MessageMeter, MeterReading
 from backends.pricing import PriceBook
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 from backends.tokens import estimate_tokens
 
 Status = Literal["waiting", "queued", "loading", "running", "done", "cancelled", "error"]

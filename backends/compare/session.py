@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backends.base import Backend, Message
+from backends.base import Backend
 from backends.budget import Budget
 from backends.compare.runner import (
     Column,
@@ -23,6 +23,7 @@ from backends.compare.spec import parse_column_spec
 from backends.config import Settings
 from backends.pricing import PriceBook
 from backends.registry import build_backend
+from backends.request import Message
 
 
 class CompareSession:

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from backends.answer_room import ANSWER_RESERVE, fit_budget
-from backends.base import Backend, ChatRequest, Message
+from backends.base import Backend
 from backends.budget import Budget
 from backends.config import Settings, data_dir
 from backends.evals.answers import task_prompt
@@ -61,6 +61,7 @@ from backends.events import Finished, StopReason
 from backends.meters import MessageMeter
 from backends.pricing import PriceBook, hardware_rate
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 
 __all__ = ["EvalRunner", "Progress", "Strategy", "budget_label", "default_results_path"]
 

@@ -18,7 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from backends.answer_room import ANSWER_RESERVE, BudgetFit, fit_budget
-from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
+from backends.base import Backend, BackendSpec
+from backends.capabilities import Capabilities
 from backends.errors import ContextTooLong, ModelLoadError, PonderError, ProviderError
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
 from backends.local.decoder import ReplyDecoder, ReplyTrace
@@ -31,6 +32,7 @@ from backends.local.options import LocalOptions
 from backends.local.prompt import build_prompt
 from backends.local.sampler import Sampling
 from backends.local.session import buffer_choice
+from backends.request import ChatRequest
 
 
 def answer_room(limit: int | None, max_tokens: int, free_context: int) -> BudgetFit:
@@ -133,6 +135,12 @@ class LocalBackend(Backend):
             self._peeked = fmt.name
             self.capabilities = replace(type(self).capabilities, thinking_format=fmt.name)
         return self._peeked
+
+    def output_cap(self) -> int | None:
+        return self.options.max_tokens
+
+    def context_size(self) -> int | None:
+        return self.options.n_ctx if self.options.n_ctx > 0 else None  # 0: the model's own
 
     def suggested_budget(self, steps: Sequence[int | str], output_cap: int | None) -> int | None:
         """Where this model's budget starts: off for prompted thinking, on for native."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from backends.answer_room import largest_budget
+from backends.answer_room import NATIVE_START, largest_budget
 from backends.local.forcing import closing_text
 
 Tokenize = Callable[[str], Sequence[int]]
@@ -38,9 +38,6 @@ PROMPTED_OFF_HINT = (
 )
 """The one-line hint shown when a prompted model starts with thinking off; ``how`` names the
 control (``--budget 256``, ``ctrl+up``)."""
-
-NATIVE_START = 1024
-"""Where the budget starts for a native reasoning model: enough to watch it think."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backends.base import Message
 from backends.local.formats import flag_system, open_turn
 from backends.local.loader import LoadedModel
+from backends.request import Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from backends.base import BackendSpec, Capabilities, ChatRequest, Message
+from backends.base import BackendSpec
+from backends.capabilities import Capabilities
 from backends.errors import PonderError, QuotaExceeded, clip
 from backends.events import ReasoningDelta, StatusNote, StopReason, StreamEvent, Usage, UsageUpdate
 from backends.remote.anthropic_content import (
@@ -45,6 +46,7 @@ from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_f
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest, Message
 
 FORMAT = "anthropic-messages"
 API_VERSION = "2023-06-01"

@@ -28,13 +28,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from backends.base import BackendSpec, BudgetPrecision, Capabilities, ChatRequest, Message
+from backends.base import BackendSpec
+from backends.capabilities import BudgetPrecision, Capabilities
 from backends.errors import AuthError, PonderError, ProviderError, QuotaExceeded, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest, Message
 
 FORMAT = "gemini"
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from backends.base import Backend, BackendSpec, ChatRequest
+from backends.base import Backend, BackendSpec
 from backends.errors import (
     AuthError,
     BadResponse,
@@ -46,6 +46,7 @@ from backends.events import (
 from backends.remote.framing import frames
 from backends.remote.http_errors import retry_after_hint
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest
 
 MAX_BACKOFF_S = 8.0  # cap of one backoff step (the OpenAI SDK uses 0.5 s doubling up to 8 s)
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id")

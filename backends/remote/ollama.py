@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from backends.base import BackendSpec, Capabilities, ChatRequest, Message
+from backends.base import BackendSpec
+from backends.capabilities import Capabilities
 from backends.errors import ModelNotFound, PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
@@ -37,6 +38,7 @@ from backends.remote.http_errors import (
     status_error,
 )
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest, Message
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 ThinkStyle = Literal["auto", "bool", "levels", "none"]

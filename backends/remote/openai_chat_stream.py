@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backends.base import ChatRequest
 from backends.errors import PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.http_errors import parse_error_body, status_error
 from backends.remote.openai_flavors import DETAILS_FORMAT
 from backends.remote.openai_usage import estimate_usage, map_usage, timings_usage, usable_usage
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
+from backends.request import ChatRequest
 from backends.thinktags import ThinkTagSplitter
 
 FINISH_REASONS = {

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from backends.base import ChatRequest, Message
 from backends.errors import PonderError
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
@@ -29,6 +28,7 @@ from backends.remote.openai_flavors import (
     VLLMFlavor,
 )
 from backends.remote.wire import HttpCall, StreamParser, WireFormat
+from backends.request import ChatRequest, Message
 
 
 class ChatWire(WireFormat):

@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from backends.base import Capabilities, Message
+from backends.capabilities import Capabilities
 from backends.remote.effort import ORDER, clamp_effort, effort_for_budget, max_tokens_for
+from backends.request import Message
 
 # Continuation format written by ChatParser when a server streams ``reasoning_details``.
 DETAILS_FORMAT = "chat.reasoning_details"

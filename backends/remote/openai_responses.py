@@ -29,13 +29,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from backends.base import BackendSpec, Capabilities, ChatRequest, Message
+from backends.base import BackendSpec
+from backends.capabilities import Capabilities
 from backends.errors import PonderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest, Message
 
 FORMAT = "openai-responses"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

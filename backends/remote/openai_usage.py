@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from backends.base import Message
 from backends.errors import PonderError
 from backends.events import Usage
+from backends.request import Message
 
 # OpenAI's chat format costs a few tokens per message on top of its text, plus reply priming.
 PER_MESSAGE_TOKENS = 4

@@ -18,9 +18,9 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from backends.base import ChatRequest
 from backends.errors import PonderError
 from backends.events import StopReason, StreamEvent, Usage
+from backends.request import ChatRequest
 
 Framing = Literal["sse", "ndjson"]
 

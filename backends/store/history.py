@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backends.base import Message
 from backends.events import Usage
 from backends.meter_lines import format_meter_line
 from backends.meters import MeterReading
+from backends.request import Message
 from backends.store import codec
 from backends.store.db import Store, clean
 from backends.store.errors import ChatNotFound

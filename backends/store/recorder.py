@@ -25,11 +25,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from backends.base import Backend, Message
+from backends.base import Backend
 from backends.budget import Budget
 from backends.errors import PonderError, redact
 from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta
 from backends.meters import MessageMeter
+from backends.request import Message
 from backends.store import codec
 from backends.store.db import Store
 from backends.store.errors import HistoryError

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backends.base import Backend, ChatRequest
+from backends.base import Backend
 from backends.config import Settings, settings_from_dict
 from backends.evals.runner import BackendFactory, settings_factory
+from backends.request import ChatRequest
 
 HARDWARE_PER_HOUR = 3.6  # USD: 0.001 per second of wall time, so local costs are not zero
 

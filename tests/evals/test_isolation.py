@@ -65,9 +65,9 @@ async def test_cache_hit_and_accuracy_do_not_depend_on_the_b_order(tmp_path: Pat
 
 async def cached_tokens(tiny_gguf: Path, own_only: bool) -> list[int]:
     """Cached prompt tokens of three replies: conversation a, then b, then a again."""
-    from backends.base import ChatRequest, Message
     from backends.budget import Budget
     from backends.reply import collect
+    from backends.request import ChatRequest, Message
     from tests.evals.local_support import tiny_settings
 
     backend = settings_factory(tiny_settings(tiny_gguf))("tiny")

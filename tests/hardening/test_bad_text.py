@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from backends.base import Message
 from backends.events import Finished, StopReason, TextDelta, Usage
+from backends.request import Message
 from backends.safe_text import from_os, storable
 from backends.store.db import Store
 from backends.store.recorder import MessageRecorder

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
 from backends.remote.http_errors import MAX_RETRY_AFTER_S, retry_after_hint
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.recorder import message_row
 from tests.hardening.hostile import decoded, run_cli, server_config

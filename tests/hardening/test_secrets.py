@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backends.base import Message
 from backends.errors import clip, redact_urls, register_secret, url_credentials
 from backends.remote.http_errors import MAX_MESSAGE_CHARS, parse_error_body
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.recorder import message_row
 from tests.hardening.hostile import chat_sse, decoded, run_cli

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from backends.base import BackendSpec, ChatRequest, Message
+from backends.base import BackendSpec
 from backends.budget import Budget
 from backends.events import TextDelta
 from backends.meter_lines import format_meter_line
@@ -21,6 +21,7 @@ from backends.remote.anthropic import AnthropicBackend
 from backends.remote.http import HTTPBackend
 from backends.remote.openai_compat import OpenAICompatBackend
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 from tests.support.replay_server import ReplayServer, sse_reply
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
+from backends.request import Message
 from backends.safe_text import json_for_terminal, one_line, printable
 from backends.store.db import Store
 from backends.store.recorder import message_row

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from backends.base import ChatRequest
 from backends.events import (
     Finished,
     ReasoningDelta,
@@ -16,6 +15,7 @@ from backends.events import (
     TextDelta,
 )
 from backends.local.backend import LocalBackend
+from backends.request import ChatRequest
 
 OnEvent = Callable[[StreamEvent, "Reply"], Awaitable[None] | None]
 

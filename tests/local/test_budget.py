@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import ReasoningDelta, TextDelta
 from backends.local.backend import LocalBackend
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import run
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import StopReason, StreamEvent, TextDelta, UsageUpdate
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, expected_evals, run
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import (
     Finished,
@@ -17,6 +16,7 @@ from backends.events import (
     UsageUpdate,
 )
 from backends.local.backend import LocalBackend
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import run
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from backends.base import BackendSpec, ChatRequest, Message
+from backends.base import BackendSpec
 from backends.errors import ConfigError, ModelLoadError
 from backends.events import Finished, StatusNote, StopReason
 from backends.local.backend import LocalBackend
 from backends.local.options import LocalOptions
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 
 ASK = ChatRequest([Message("user", "hi")], max_tokens=4)

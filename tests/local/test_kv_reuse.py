@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.local.backend import LocalBackend
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, expected_evals, run
 

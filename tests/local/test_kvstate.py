@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.local.kvstate import KVSnapshots
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import expected_evals, run
 

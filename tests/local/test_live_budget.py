@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import ReasoningDelta, ReasoningRollback, StreamEvent, UsageUpdate
 from backends.local.backend import LocalBackend
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, run
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.local.backend import answer_room
 from backends.local.options import LocalOptions
 from backends.local.session import FIRST_CTX, LlamaSession, model_params
+from backends.request import ChatRequest, Message
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import expected_evals, run
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Capabilities, thinking_label
+from backends.capabilities import Capabilities, thinking_label
 from backends.errors import ModelLoadError
 from backends.local.catalog import (
     CATALOG,

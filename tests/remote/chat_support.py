@@ -7,11 +7,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from backends.base import BackendSpec, ChatRequest, Message
+from backends.base import BackendSpec
 from backends.budget import Budget
 from backends.events import Finished, StatusNote, StreamEvent
 from backends.remote.http import HTTPBackend
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 from tests.support.replay_server import ReplayServer
 
 SECRET = "sk-test-0123456789abcdef"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from backends.base import Message
 from backends.errors import (
     AuthError,
     BadResponse,
@@ -24,6 +23,7 @@ from backends.remote.openai_compat import (
     OpenAIChatBackend,
     OpenRouterBackend,
 )
+from backends.request import Message
 from tests.conftest import free_port
 from tests.remote.chat_support import (
     DONE,

@@ -6,7 +6,6 @@ fixture's numbers say, and the second-turn request carries back what the API req
 
 from __future__ import annotations
 
-from backends.base import Message
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage, UsageUpdate
 from backends.remote.openai_compat import (
     DeepSeekBackend,
@@ -15,6 +14,7 @@ from backends.remote.openai_compat import (
     OpenRouterBackend,
     VLLMBackend,
 )
+from backends.request import Message
 from tests.remote.chat_support import DONE, chat, chunk, make_backend, reference_texts, run
 from tests.support.replay_server import load_fixture, sse_reply
 

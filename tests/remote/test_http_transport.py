@@ -7,13 +7,13 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from backends.base import ChatRequest
 from backends.errors import PonderError, ProviderError
 from backends.events import Finished, StopReason, StreamEvent, TextDelta
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
 from backends.remote.openai_compat import OpenAIChatBackend, OpenAICompatBackend
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.request import ChatRequest
 from tests.remote.chat_support import SECRET, chat, make_backend, notes, run
 from tests.support.replay_server import json_reply, ndjson_reply
 

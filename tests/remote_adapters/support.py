@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import ReasoningDelta, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
+from backends.request import ChatRequest, Message
 from tests.support.replay_server import FIXTURES
 
 SYSTEM = "You are a helpful assistant"

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from backends.base import Message
 from backends.errors import (
     AuthError,
     ContextTooLong,
@@ -20,6 +19,7 @@ from backends.errors import (
 )
 from backends.events import StopReason, Usage
 from backends.remote.anthropic import AnthropicOptions, AnthropicWire, resolve_mode
+from backends.request import Message
 from tests.remote_adapters.support import (
     QUESTION,
     SYSTEM,

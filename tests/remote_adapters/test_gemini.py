@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from backends.base import Message
 from backends.errors import (
     AuthError,
     ContextTooLong,
@@ -17,6 +16,7 @@ from backends.errors import (
 )
 from backends.events import StopReason, Usage
 from backends.remote.gemini import GeminiOptions, GeminiWire
+from backends.request import Message
 from tests.remote_adapters.support import (
     QUESTION,
     SYSTEM,

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from backends.base import Message
 from backends.errors import ModelNotFound, Overloaded, ProviderError, RateLimited
 from backends.events import StopReason, Usage
 from backends.remote.ollama import OllamaOptions, OllamaWire
+from backends.request import Message
 from tests.remote_adapters.support import ndjson_frames, request, run
 
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from backends.base import Message
 from backends.errors import (
     AuthError,
     ContextTooLong,
@@ -18,6 +17,7 @@ from backends.errors import (
 )
 from backends.events import StopReason, Usage
 from backends.remote.openai_responses import ResponsesOptions, ResponsesWire
+from backends.request import Message
 from tests.remote_adapters.support import (
     QUESTION,
     SYSTEM,

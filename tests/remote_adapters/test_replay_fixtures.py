@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from backends.base import BackendSpec, ChatRequest, Message
+from backends.base import BackendSpec
 from backends.budget import Budget
 from backends.events import StopReason, Usage
 from backends.pricing import PriceBook
@@ -23,6 +23,7 @@ from backends.remote.http import HTTPBackend
 from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
 from backends.reply import Reply, collect
+from backends.request import ChatRequest, Message
 from tests.remote_adapters.support import QUESTION, SYSTEM, fixture, raw_events
 from tests.support.replay_server import ReplayServer, json_reply, sse_reply
 

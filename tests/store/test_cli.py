@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.history import count_chats
 from backends.store.recorder import MessageRecorder

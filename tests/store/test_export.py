@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
 from backends.errors import ConnectionLost
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
 from backends.meters import MessageMeter
 from backends.pricing import PriceBook, PriceOverride
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.errors import ChatNotFound
 from backends.store.export import export_chat

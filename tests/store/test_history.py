@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta
+from backends.request import Message
 from backends.store import history
 from backends.store.db import Store
 from backends.store.errors import ChatNotFound

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
 from backends.budget import Budget
 from backends.errors import ConnectionLost, ProviderError
 from backends.events import (
@@ -23,6 +22,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter
 from backends.pricing import PriceBook, PriceOverride
+from backends.request import Message
 from backends.store import history
 from backends.store.db import Store
 from backends.store.errors import HistoryError

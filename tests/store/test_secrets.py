@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backends.base import Message
 from backends.errors import AuthError, register_secret
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.export import export_chat
 from backends.store.history import rename_chat

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Message
+from backends.request import Message
 from backends.store import history, schema
 from backends.store.db import Store, title_from
 from backends.store.errors import HistoryCorrupt, HistoryLocked, HistoryTooNew

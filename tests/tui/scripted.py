@@ -10,8 +10,10 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from backends.base import Backend, BackendSpec, Capabilities, ChatRequest
+from backends.base import Backend, BackendSpec
+from backends.capabilities import Capabilities
 from backends.events import Finished, StreamEvent
+from backends.request import ChatRequest
 
 THINKING = Capabilities(
     can_think=True, thinking_text="full", budget_precision="exact", live_budget=True

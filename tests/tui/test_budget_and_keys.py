@@ -6,22 +6,28 @@ import asyncio
 
 import pytest
 
-from backends.base import Capabilities
+from backends.capabilities import Capabilities
 from backends.config import Settings
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send, until
 from tests.tui.keys_shown import help_rows
 from tests.tui.scripted import ScriptedBackend, Step
 from tui.bindings import KEY_SPECS, chat_bindings
-from tui.widgets.budget import BudgetSlider, BudgetStep
+from tui.widgets.budget import BudgetSlider, BudgetSteps
 from tui.widgets.meters import StatusBar
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
 
 
 def active_step(slider: BudgetSlider) -> str:
-    (step,) = [step for step in slider.query(BudgetStep) if step.has_class("-active")]
-    return str(step.render())
+    """The label drawn in the active step's style (what the user sees highlighted)."""
+    row = slider.query_one(BudgetSteps)
+    content = row.render()
+    active = row.get_visual_style("budget-steps--step", "budget-steps--active", partial=True)
+    texts = [content.plain[span.start : span.end].strip() for span in content.spans
+             if span.style == active]  # fmt: skip
+    (label,) = {text for text in texts if text}
+    return label
 
 
 async def test_budget_keys_move_the_slider_and_set_the_next_request() -> None:
@@ -55,8 +61,12 @@ async def test_clicking_a_step_sets_the_budget() -> None:
     app = app_with(ScriptedBackend([DONE]))
     async with app.run_test(size=SIZE) as pilot:
         slider = chat(pilot).query_one(BudgetSlider)
-        four_k = next(step for step in slider.query(BudgetStep) if step.value == 4096)
-        await pilot.click(four_k)
+        row = slider.query_one(BudgetSteps)
+        start, _, _ = next(span for span in row.spans() if span[2] == 4096)
+        await pilot.click(row, offset=(start + 1, 0))
+        assert slider.value == 4096
+        assert active_step(slider) == "4k"
+        await pilot.click(row, offset=(1, 0))  # the title is not a step
         assert slider.value == 4096
 
 

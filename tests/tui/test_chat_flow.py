@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from backends.base import Backend, Capabilities
+from backends.base import Backend
+from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
 from backends.events import (
     Finished,

@@ -18,7 +18,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from backends.base import Backend, Capabilities
+from backends.base import Backend
+from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
 from backends.pricing import PriceBook, PriceOverride

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from backends.base import ChatRequest
 from backends.config import BackendEntry, Settings
 from backends.errors import AuthError
 from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
+from backends.request import ChatRequest
 from tests.conftest import free_port
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send
 from tests.tui.scripted import ScriptedBackend

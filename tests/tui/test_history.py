@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from backends.base import ChatRequest
 from backends.config import Settings
 from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
+from backends.request import ChatRequest
 from backends.store import history
 from backends.store.db import Store
 from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until, until_shown

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
 
-from backends.base import Capabilities
+from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
 from backends.errors import Unreachable
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Timings, Usage

@@ -11,30 +11,29 @@ It also picks the budget a chat starts at from what the model can do (``start_bu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from backends.answer_room import BudgetFit, fit_budget
-from backends.base import PROMPTED, Backend, Message
+from backends.answer_room import NATIVE_START, BudgetFit, fit_budget
+from backends.capabilities import PROMPTED
 from backends.config import Settings
-from backends.local.formats import NATIVE_START  # where a native model's budget starts
-from backends.local.options import LocalOptions
+from backends.request import Message
 from backends.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from backends.base import Backend
 
 
 def output_cap(settings: Settings, backend: Backend | None) -> int | None:
     """The most tokens a reply may take, thinking included, or ``None`` when nothing caps it."""
     if settings.max_tokens is not None:
         return settings.max_tokens
-    if backend is not None and isinstance(backend.spec.options, LocalOptions):
-        return backend.spec.options.max_tokens
-    return None
+    return backend.output_cap() if backend is not None else None
 
 
 def free_context(backend: Backend | None, messages: Sequence[Message]) -> int | None:
     """A local model's context left after ``messages`` (a local estimate), else ``None``."""
-    if backend is None or not isinstance(backend.spec.options, LocalOptions):
-        return None
-    n_ctx = backend.spec.options.n_ctx
-    if n_ctx <= 0:  # the model's own context: unknown until loaded
+    n_ctx = backend.context_size() if backend is not None else None
+    if n_ctx is None:  # a remote provider's, or a local model's own (unknown until loaded)
         return None
     used = sum(estimate_tokens(m.text) + estimate_tokens(m.thinking or "") for m in messages)
     return max(0, n_ctx - used)
@@ -57,7 +56,7 @@ def start_budget(
     starts at a step that shows thinking. Remote backends keep ``current``.
     """
     fmt = backend.capabilities.thinking_format
-    if "default_budget" in settings.model_fields_set or fmt is None:
+    if settings.budget_chosen or fmt is None:
         return current, ""
     if fmt == PROMPTED:
         return 0, "thinking is prompted (this model was not trained to reason): off to start"

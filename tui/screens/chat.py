@@ -13,8 +13,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.answer_room import BudgetFit
-from backends.base import Backend, thinking_label
 from backends.budget import Budget
+from backends.capabilities import thinking_label
 from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
 from backends.tokens import estimate_tokens
@@ -27,12 +27,13 @@ from tui.screens.conversation import Conversation, Exchange, ReplyRecord
 from tui.screens.edit_resend import EditState
 from tui.screens.services import BackendSlot, ChatServices
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
-from tui.widgets.footer import ChatFooter
+from tui.widgets.footer import KeyBar
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
+    from backends.base import Backend
     from tui.screens.chat_list import ChatChoice
     from tui.screens.reply import ReplyJob
 
@@ -52,8 +53,7 @@ class ChatScreen(ChatActions):
         self.conversation = self._fresh_conversation()
         self.totals = SessionTotals()
         self.steps = steps_from_settings(settings.budget_steps)
-        default = settings.default_budget
-        self.budget_value: int | None = None if default == "auto" else default
+        self.budget_value: int | None = settings.budget_limit()
         self.slot = BackendSlot(services.backend_name)
         self.job: ReplyJob | None = None
         self.worker: Worker[None] | None = None
@@ -73,7 +73,7 @@ class ChatScreen(ChatActions):
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
-        yield ChatFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()

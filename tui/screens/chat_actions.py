@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from backends.answer_room import BudgetFit
-from backends.base import Backend
 from tui.bindings import key_for
-from tui.clipboard import copy_with_tool
 from tui.history_glue import ChatHistory
 from tui.safe_text import printable
 from tui.screens.budget_keys import BudgetKeysScreen
@@ -36,12 +34,14 @@ from tui.screens.edit_resend import (
 from tui.screens.services import ChatServices
 from tui.screens.system_prompt import SystemPromptScreen, system_line
 from tui.widgets.budget import BudgetSlider
+from tui.widgets.footer import KeyBar
 from tui.widgets.messages import MessageList, UserMessage
 from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
+    from backends.base import Backend
     from tui.screens.reply import ReplyJob
 
 NARROW = 100  # columns below which the chat uses its compact layout
@@ -161,11 +161,16 @@ class ChatActions(BudgetKeysScreen[None]):
 
     # ---- system prompt ------------------------------------------------------------------------
 
+    _system_shown: str | None = None  # the system line's text as last shown
+
     def _show_system(self) -> None:
         line = self.query_one("#system-line", Static)
         text = system_line(self.conversation.system, max(self.size.width - 2, 20))
         if text:
             text += f"  ({self._key('system_prompt')} changes it)"
+        if text == self._system_shown:  # a resize that changes nothing: no relayout
+            return
+        self._system_shown = text
         line.update(Content(text))
         line.display = bool(text)
 
@@ -200,6 +205,8 @@ class ChatActions(BudgetKeysScreen[None]):
     async def _copy(self, text: str, what: str) -> None:
         """Copy by OSC 52 and a system tool where there is one; say which worked."""
         self.app.copy_to_clipboard(text)
+        from tui.clipboard import copy_with_tool  # only on a copy
+
         copied = await asyncio.to_thread(copy_with_tool, text)
         severity: SeverityLevel = "information" if copied.ok or not copied.tool else "warning"
         self.notify(f"{what}: {copied.how}.", severity=severity, markup=False)
@@ -210,9 +217,8 @@ class ChatActions(BudgetKeysScreen[None]):
         # Small terminals (80x24): a tighter slider, footer and status bar (ponder.tcss).
         narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
-        footer = self.query_one(Footer)
-        footer.compact = narrow
-        footer.show_command_palette = not narrow  # ctrl+p is on the welcome line and in F1
+        self.query_one(BudgetSlider).set_compact(narrow)
+        self.query_one(KeyBar).set_compact(narrow)  # no palette key: ctrl+p is on the welcome line
         self._show_system()
 
     def _show_keys(self) -> None:

@@ -19,13 +19,13 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from backends.base import Message
 from backends.budget import Budget
 from backends.compare.runner import Column, CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
+from backends.request import Message
 from tui.screens.budget_keys import BudgetKeysScreen
 from tui.screens.budget_room import fit_for
 from tui.screens.compare_chat import BackendPool, Promotion

@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import Message
 from backends.errors import PonderError
+from backends.request import Message
 
 STREAMING, COMPLETE, PARTIAL, CANCELLED, ERROR = (
     "streaming", "complete", "partial", "cancelled", "error",

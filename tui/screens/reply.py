@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from backends.base import Backend, ChatRequest
+from backends.base import Backend
 from backends.budget import Budget
 from backends.errors import PonderError
 from backends.events import (
@@ -26,6 +26,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
+from backends.request import ChatRequest
 from backends.tokens import estimate_tokens
 from tui.screens.conversation import (
     CANCELLED,

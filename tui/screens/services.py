@@ -6,13 +6,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from backends.base import Backend
 from backends.config import Settings
 from backends.errors import PonderError
 from backends.pricing import PriceBook
 
-BackendFactory = Callable[[str], Backend]
+if TYPE_CHECKING:
+    from backends.base import Backend
+
+BackendFactory = Callable[[str], "Backend"]
 Availability = Callable[[str], Awaitable[str | None]]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.widget import Widget
 
-from backends.base import Message
+from backends.request import Message
 from backends.store.db import Store
 from backends.store.history import StoredMessage, conversation, load_messages
 from tui.safe_text import printable

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.style import Style as VisualStyle
 from textual.widgets import Static
 
-from backends.base import PROMPTED, Capabilities, thinking_label
+from backends.capabilities import PROMPTED, Capabilities, thinking_label
 
 PRECISION_LABELS = {
     "exact": "exact",
@@ -53,17 +54,86 @@ def precision_text(capabilities: Capabilities) -> str:
     return f"{precision} · {when}{source}"
 
 
-class BudgetStep(Static):
-    """One clickable step of the slider."""
+class BudgetSteps(Static):
+    """The slider's row of steps, ``think off 256 [1k] … auto``, drawn as one line.
 
-    def __init__(self, value: int | None) -> None:
-        super().__init__(Content(step_label(value)), classes="budget-step")
+    One widget, not one per step: the row is on the first frame, and a widget per step cost
+    ~10 ms of start-up (bench/startup.py). A click picks the step under the pointer; the
+    pointer's step is underlined. ``compact`` (small terminals) drops the padding.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "budget-steps--title",
+        "budget-steps--step",
+        "budget-steps--active",
+        "budget-steps--hover",
+    }
+    DEFAULT_CSS = "BudgetSteps { width: auto; height: 1; }"
+
+    def __init__(self, steps: Sequence[int | None], value: int | None) -> None:
+        super().__init__()
+        self.steps = list(steps)
         self.value = value
+        self.compact = False
+        self._hover: int | None = None  # index of the step under the pointer
+
+    def set_value(self, value: int | None) -> None:
+        if value != self.value:
+            self.value = value
+            self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.refresh(layout=True)
+
+    def spans(self) -> list[tuple[int, int, int | None]]:
+        """Each step's cells on the row: ``(start, end, step)``."""
+        x = len("think") + (0 if self.compact else 1)
+        spans = []
+        for step in self.steps:
+            width = len(step_label(step)) + (1 if self.compact else 2)
+            spans.append((x, x + width, step))
+            x += width
+        return spans
+
+    def render(self) -> Content:
+        title = self.get_visual_style("budget-steps--title", partial=True)
+        parts: list[tuple[str, VisualStyle]] = [("think" + ("" if self.compact else " "), title)]
+        for index, step in enumerate(self.steps):
+            names = ["budget-steps--step"]
+            if step == self.value:
+                names.append("budget-steps--active")
+            pad = self.get_visual_style(*names, partial=True)
+            if index == self._hover:  # underline the label, not its padding
+                names.append("budget-steps--hover")
+            parts += [(" ", pad), (step_label(step), self.get_visual_style(*names, partial=True))]
+            if not self.compact:
+                parts.append((" ", pad))
+        return Content.assemble(*parts)
+
+    def step_at(self, x: int) -> int | None:
+        """The index of the step at column ``x``, or ``None``."""
+        return next((i for i, (start, end, _) in enumerate(self.spans()) if start <= x < end), None)
 
     def on_click(self, event: events.Click) -> None:
+        index = self.step_at(event.x)
+        if index is None:
+            return
         event.stop()
         slider = next(a for a in self.ancestors if isinstance(a, BudgetSlider))
-        slider.post_message(BudgetSlider.Picked(slider, self.value))
+        slider.post_message(BudgetSlider.Picked(slider, self.steps[index]))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self.step_at(event.x))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            self._hover = index
+            self.refresh()
 
 
 class BudgetSlider(Horizontal):
@@ -88,30 +158,26 @@ class BudgetSlider(Horizontal):
         super().__init__(id=id)
         self.steps = list(steps) or [0]
         self.value = value
+        self._row = BudgetSteps(self.steps, value)
         self._precision = Static("", classes="budget-precision")
         self._note = Static("", classes="budget-note")
         self._note.display = False
         self._spent = Static("", classes="budget-spent")
 
     def compose(self) -> ComposeResult:
-        yield Static("think", classes="budget-title")
-        for step in self.steps:
-            yield BudgetStep(step)
+        yield self._row
         yield self._precision
         yield self._note
         yield self._spent
 
-    def on_mount(self) -> None:
-        self._highlight()
-
     def set_value(self, value: int | None) -> None:
         """Show ``value`` as the requested budget."""
         self.value = value
-        self._highlight()
+        self._row.set_value(value)
 
-    def _highlight(self) -> None:
-        for step in self.query(BudgetStep):
-            step.set_class(step.value == self.value, "-active")
+    def set_compact(self, compact: bool) -> None:
+        """The small terminals' layout (no padding between steps)."""
+        self._row.set_compact(compact)
 
     def neighbour(self, direction: int) -> int | None:
         """The step one to the left (-1) or right (+1) of the current value (clamped)."""

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from backends.base import Capabilities
+from backends.capabilities import Capabilities
 from backends.compare.runner import Column, ColumnOutcome
 from backends.errors import PonderError
 from backends.events import (

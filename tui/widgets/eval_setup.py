@@ -113,8 +113,7 @@ class EvalSetup(Vertical):
         return backends
 
     def _budgets(self) -> SelectionList[int | None]:
-        default = self.settings.default_budget
-        chosen = default_budgets(self.steps, None if default == "auto" else default)
+        chosen = default_budgets(self.steps, self.settings.budget_limit())
         options = [Selection(budget_option(s), s, s in chosen) for s in self.steps]
         budgets: SelectionList[int | None] = SelectionList(*options, id="eval-budgets")
         budgets.border_title = "budgets (thinking tokens)"

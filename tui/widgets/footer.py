@@ -1,96 +1,171 @@
-"""The key footer, recomposed once per burst of binding changes.
+"""The chat's key bar: the screen's shown bindings on one line, drawn as one widget.
 
-Textual's ``Footer`` rebuilds all its keys after every ``bindings_updated`` signal, and start-up
-sends several in a row (screen pushed, prompt focused, idle callbacks): each rebuild of the chat's
-fifteen keys costs tens of milliseconds, and keys typed at the new prompt waited for all of them
-(bench/startup.py). A rebuild reads the bindings when it runs, so one pending rebuild covers every
-change signalled before it, and a rebuild is skipped when the keys it would show are the same.
+Textual's ``Footer`` builds a widget per key and rebuilds them all on every bindings signal;
+start-up sends several in a row, and the chat's keys cost ~13 ms of the first frame that way
+(bench/startup.py). This bar reads the bindings when it renders, so a bindings signal is one
+repaint. It keeps what the footer does for a user: each shown key with its description, keys
+that cannot run now dimmed, the command palette's key on the right, a click runs a key (a
+disabled one rings the bell), the key under the pointer is highlighted and its tooltip shown.
+``compact`` (small terminals, ``ChatActions.on_resize``) drops the padding and the palette key.
+Key names and descriptions come from ponder's binding table and the user's ``[keys]`` config,
+so they are drawn as plain text, never parsed as markup.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import events
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.style import Style
+from textual.widget import Widget
 
 
-class ChatFooter(Footer):
-    """A ``Footer`` that queues at most one rebuild at a time."""
+@dataclass(frozen=True)
+class ShownKey:
+    """One key on the bar."""
 
-    _rebuild_queued = False
-    _shown: tuple[object, ...] | None = None  # what the last rebuild showed
+    key: str  # what a click presses (Textual's key name)
+    display: str  # how it is shown ("^b")
+    description: str
+    enabled: bool
+    tooltip: str
 
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self._queue_rebuild()
 
-    def _queue_rebuild(self) -> None:
-        if not self._rebuild_queued:
-            self._rebuild_queued = True
-            self.call_after_refresh(self._rebuild)
+class KeyBar(Widget, can_focus=False):
+    """The screen's shown bindings, left to right, and the palette's key at the right end."""
 
-    # Small terminals drop the palette's key (ChatActions.on_resize) without a bindings signal.
-    def watch_show_command_palette(self) -> None:
-        if self.is_attached:
-            self._queue_rebuild()
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-bar--key",
+        "key-bar--description",
+        "key-bar--disabled",
+        "key-bar--hover",
+        "key-bar--separator",
+    }
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        width: 1fr;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyBar > .key-bar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .key-bar--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyBar > .key-bar--disabled {
+        text-style: dim;
+    }
+    KeyBar > .key-bar--hover {
+        background: $block-hover-background;
+    }
+    KeyBar > .key-bar--separator {
+        color: $foreground 20%;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        # Textual's footer composes empty and waits for a first signal; the chat's bindings
-        # are known when it is composed, so its keys come with the first frame.
-        self.set_reactive(Footer._bindings_ready, True)
+        self.compact = False
+        self._hover: ShownKey | None = None
+        self._placed: list[tuple[int, int, ShownKey]] = []  # as last drawn: start, end, key
 
-    def compose(self) -> ComposeResult:
-        self._shown = self._keys()
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget._reactive_connect:
-                self._fix_compact(widget)
-            yield widget
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
-    def _fix_compact(self, key: FooterKey) -> None:
-        """Give a key the footer's ``compact`` now, instead of through a data binding.
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if screen is self.screen:
+            self.refresh()
 
-        Textual binds each key's ``compact`` (default True) to the footer's (False here): every
-        key then changes class once mounted and restyles itself, ~2 ms a key on the first frame.
-        ``watch_compact`` passes a later change on (a narrow terminal, ``ChatActions.on_resize``).
-        """
-        key._reactive_connect = None  # the binding Footer.compose made; the palette's key has none
-        key.set_reactive(FooterKey.compact, self.compact)
-        key.set_class(self.compact, "-compact", update=False)
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.refresh()
 
-    def _keys(self) -> tuple[object, ...]:
-        """What the footer shows: its layout, the bindings with ``show`` and the palette's key."""
-        palette = self.app.COMMAND_PALETTE_BINDING
-        return (
-            self.compact,
-            self.show_command_palette,
-            *(
-                (
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    binding.show,
-                    enabled,
-                    tooltip,
-                )
-                for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
-                if binding.show or key == palette
-            ),
-        )
+    def keys(self) -> tuple[list[ShownKey], ShownKey | None]:
+        """The keys shown now (bindings with ``show``), and the palette's key (or ``None``)."""
+        palette_key = self.app.COMMAND_PALETTE_BINDING
+        shown: list[ShownKey] = []
+        palette: ShownKey | None = None
+        seen: set[str] = set()
+        for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items():
+            if key == palette_key and self.app.ENABLE_COMMAND_PALETTE:
+                palette = ShownKey(key, self.app.get_key_display(binding), binding.description,
+                                   enabled, binding.tooltip or binding.description)  # fmt: skip
+            elif binding.show and binding.action not in seen:  # one key per action, as Footer
+                seen.add(binding.action)
+                shown.append(ShownKey(binding.key, self.app.get_key_display(binding),
+                                      binding.description, enabled, tooltip))  # fmt: skip
+        return shown, (None if self.compact else palette)
 
-    def watch_compact(self, compact: bool) -> None:
-        """What the data bindings did: a narrow terminal makes the keys compact (chat_actions)."""
-        for key in self.query(FooterKey):
-            if not key.has_class("-command-palette"):
-                key.compact = compact
+    def render(self) -> Content:
+        shown, palette = self.keys()
+        parts: list[tuple[str, Style]] = []
+        placed: list[tuple[int, int, ShownKey]] = []
+        x = 0
+        for item in shown:
+            pieces = self._pieces(item)
+            width = sum(len(text) for text, _ in pieces)
+            placed.append((x, x + width, item))
+            parts += pieces
+            if self.compact:
+                parts.append((" ", Style()))
+                width += 1
+            x += width
+        if palette is not None:
+            pieces = [("▏", self.get_visual_style("key-bar--separator", partial=True))]
+            pieces += self._pieces(palette)
+            width = sum(len(text) for text, _ in pieces)
+            start = max(x, self.size.width - width)
+            parts.append((" " * (start - x), Style()))
+            placed.append((start + 1, start + width, palette))
+            parts += pieces
+        self._placed = placed
+        return Content.assemble(*parts)
 
-    async def _rebuild(self) -> None:
-        self._rebuild_queued = False
-        if not self.is_attached or self._keys() == self._shown:
+    def _pieces(self, item: ShownKey) -> list[tuple[str, Style]]:
+        extra = [] if item.enabled else ["key-bar--disabled"]
+        if item is self._hover or item == self._hover:
+            extra.append("key-bar--hover")
+        key_style = self.get_visual_style("key-bar--key", *extra, partial=True)
+        text_style = self.get_visual_style("key-bar--description", *extra, partial=True)
+        if self.compact:
+            return [(item.display, key_style), (f" {item.description}", text_style)]
+        return [(f" {item.display} ", key_style), (f"{item.description} ", text_style)]
+
+    def key_at(self, x: int) -> ShownKey | None:
+        """The key drawn at column ``x`` (as last drawn), or ``None``."""
+        return next((item for start, end, item in self._placed if start <= x < end), None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        item = self.key_at(event.x)
+        if item is None:
             return
-        await self.recompose()
+        event.stop()
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        item = self.key_at(event.x)
+        if item != self._hover:
+            self._hover = item
+            text = (item.tooltip or item.description) if item else ""
+            self.tooltip = Content(text) if text else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()

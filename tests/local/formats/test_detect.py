@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import Capabilities, thinking_label
+from backends.capabilities import Capabilities, thinking_label
 from backends.local.formats import (
     FORMATS,
     HARMONY,

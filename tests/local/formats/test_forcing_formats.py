@@ -9,11 +9,11 @@ acts at the next token.
 
 from __future__ import annotations
 
-from backends.base import ChatRequest, Message
 from backends.budget import Budget
 from backends.events import ReasoningDelta, ReasoningRollback, StopReason, StreamEvent
 from backends.local.backend import LocalBackend
 from backends.local.prompt import build_prompt
+from backends.request import ChatRequest, Message
 from tests.local.formats.conftest import CHAIN, Case, Scripted
 from tests.local.helpers import Reply, run
 

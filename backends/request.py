@@ -1,0 +1,45 @@
+"""One request to a backend: the conversation's turns and the knobs sent with them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from backends.budget import Budget
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One turn of a conversation.
+
+    ``continuation`` is what the backend that produced an assistant turn asked to get back on
+    later requests (see ``Finished.continuation``); other backends ignore it.
+    """
+
+    role: Role
+    text: str
+    thinking: str = ""
+    continuation: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """One request to a backend.
+
+    ``budget`` is live: the UI may change it while the reply streams. ``conversation_id`` lets a
+    local backend keep a KV-cache snapshot per conversation; with ``own_history_only`` a
+    conversation the backend has no snapshot of starts from an empty KV cache instead of
+    reusing whatever prefix another conversation left (the eval isolates strategies this way).
+    ``max_tokens`` caps all output (thinking included); ``None`` = the backend's default.
+    """
+
+    messages: Sequence[Message]
+    budget: Budget = field(default_factory=Budget)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    conversation_id: str | None = None
+    own_history_only: bool = False
