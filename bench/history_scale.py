@@ -90,7 +90,7 @@ t0 = time.perf_counter()
 from backends.config import Settings
 from backends.store.db import Store
 from tui.app import make_app
-from tui.screens.chat_list import ChatListScreen, ChatOptions
+from tui.history.chat_list import ChatListScreen, ChatOptions
 from tui.widgets.prompt import PromptInput
 
 async def main():

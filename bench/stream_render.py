@@ -42,7 +42,7 @@ from backends.config import Settings
 from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
 from backends.request import ChatRequest
 from tui.app import make_app
-from tui.screens.chat import ChatScreen
+from tui.chat.screen import ChatScreen
 from tui.widgets.messages import ANSWER_FLUSH_S, AssistantMessage
 from tui.widgets.prompt import PromptInput
 

@@ -34,29 +34,29 @@ HEAVY = [
     "backends.store.db",
     "backends.compare",
     "backends.evals",
-    "tui.ask",
-    "tui.history_cli",
-    "tui.compare_cli",
-    "tui.eval_cli",
-    "tui.screens.compare",
-    "tui.screens.eval",
-    "tui.screens.chat_list",
-    "tui.screens.help",
-    "tui.screens.backend_picker",
-    "tui.screens.history_error",
-    "tui.screens.stored_chat",
-    "tui.screens.reply",
+    "tui.cli.ask",
+    "tui.cli.history",
+    "tui.cli.compare",
+    "tui.cli.eval",
+    "tui.compare.screen",
+    "tui.eval.screen",
+    "tui.history.chat_list",
+    "tui.chat.help",
+    "tui.chat.backend_picker",
+    "tui.history.error",
+    "tui.history.stored_chat",
+    "tui.chat.reply",
 ]
 
 FIRST_FRAME = """
 import asyncio, json, sys
-from tui import cli
+from tui.cli import entry as cli
 
 parser = cli.build_parser(commands=cli.needs_commands([]))  # what ``ponder`` alone does
 parser.parse_args([])
 from backends.config import Settings
 from tui.app import make_app
-from tui.screens.chat import ChatScreen
+from tui.chat.screen import ChatScreen
 from tui.widgets.prompt import PromptInput
 
 
@@ -104,27 +104,27 @@ def heavy_in(modules: set[str]) -> list[str]:
 
 def test_importing_the_cli_loads_nothing_heavy(tmp_path: Path) -> None:
     modules = loaded(
-        "import json, sys\nimport tui.cli\n"
+        "import json, sys\nimport tui.cli.entry\n"
         "print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))",
         tmp_path,
     )
-    assert "tui.cli" in modules
+    assert "tui.cli.entry" in modules
     assert heavy_in(modules) == []
 
 
 def test_the_chat_reaches_its_first_frame_without_heavy_modules(tmp_path: Path) -> None:
     modules = loaded(FIRST_FRAME, tmp_path)
-    assert "tui.screens.chat" in modules and "textual.widgets._text_area" in modules
+    assert "tui.chat.screen" in modules and "textual.widgets._text_area" in modules
     assert heavy_in(modules) == []
 
 
 def test_a_sub_command_still_gets_its_parser(tmp_path: Path) -> None:
     code = (
-        "import json, sys\nfrom tui import cli\n"
+        "import json, sys\nfrom tui.cli import entry as cli\n"
         "assert cli.needs_commands(['ask', 'hi']) and cli.needs_commands(['--help'])\n"
         "assert not cli.needs_commands(['--backend', 'local'])\n"
         "cli.build_parser(commands=True).parse_args(['backends'])\n"
         "print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))"
     )
     modules = loaded(code, tmp_path)
-    assert "tui.ask" in modules
+    assert "tui.cli.ask" in modules

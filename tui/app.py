@@ -20,9 +20,9 @@ from backends.pricing import PriceBook
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui import start_gc
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
-from tui.history_glue import ChatHistory, StoreFactory, open_default_store, open_history
-from tui.screens.chat import ChatScreen
-from tui.screens.services import Availability, BackendFactory, ChatServices
+from tui.chat.history import ChatHistory, StoreFactory, open_default_store, open_history
+from tui.chat.screen import ChatScreen
+from tui.chat.services import Availability, BackendFactory, ChatServices
 
 if TYPE_CHECKING:  # the store's and the backends' modules load after the first frame
     from backends.base import Backend
@@ -120,7 +120,7 @@ class PonderApp(App[None]):
 
     def action_open_eval(self) -> None:
         """Open the eval screen (task set x backends x budgets)."""
-        from tui.screens.eval import EvalScreen  # imported late: plotext is not needed to chat
+        from tui.eval.screen import EvalScreen  # imported late: plotext is not needed to chat
 
         self.push_screen(EvalScreen(self.services))
 

@@ -9,13 +9,13 @@ import pytest
 
 from tests.compare.chat_server import ChatServer, Script
 from tests.conftest import free_port
-from tui import cli
+from tui.cli import entry as cli
 
 
 @pytest.fixture(autouse=True)
 def compare_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "tui.compare_cli" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "tui.compare_cli"])
+    if "tui.cli.compare" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "tui.cli.compare"])
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_progress_line_overwrites_itself() -> None:
     import io
 
     from backends.events import TextDelta
-    from tui.compare_cli import Progress
+    from tui.cli.compare import Progress
 
     err = io.StringIO()
     progress = Progress(err, ["a @off", "b @64"])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tui import cli
+from tui.cli import entry as cli
 
-EVAL_MODULE = "tui.eval_cli"
+EVAL_MODULE = "tui.cli.eval"
 # For a subprocess: ``python -c CLI_CODE ARGS...`` runs ``ponder ARGS...`` with ``eval`` present.
 CLI_CODE = (
     "import sys\n"
-    "from tui import cli\n"
+    "from tui.cli import entry as cli\n"
     f"if {EVAL_MODULE!r} not in cli.COMMAND_MODULES:\n"
     f"    cli.COMMAND_MODULES.append({EVAL_MODULE!r})\n"
     "sys.exit(cli.main(sys.argv[1:]))\n"

@@ -15,7 +15,7 @@ from backends.evals.runner import Progress, Strategy
 from backends.evals.tasks import load_tasks, sample_tasks_path
 from tests.evals.cli_support import run_ponder
 from tests.evals.factories import result
-from tui.eval_cli import ProgressBar, parse_strategies
+from tui.cli.eval import ProgressBar, parse_strategies
 
 
 def test_parse_strategies_uses_compare_specs_and_default_budget() -> None:

@@ -16,9 +16,9 @@ from backends.evals.strategy import Strategy
 from backends.evals.sweep import report_curves
 from backends.evals.tasks import Task, load_tasks
 from tests.evals.factories import result
-from tui.eval_charts import terminal_charts
-from tui.eval_cli import parse_strategies, parse_sweep
-from tui.eval_import import run_import
+from tui.cli.eval import parse_strategies, parse_sweep
+from tui.cli.eval_charts import terminal_charts
+from tui.cli.eval_import import run_import
 
 
 def import_args(tmp_path: Path, name: str, n: int = 4, seed: int = 1) -> argparse.Namespace:

@@ -122,8 +122,8 @@ def test_a_file_that_does_not_match_its_manifest_is_not_pulled(isolated: Path) -
 
 def test_start_up_and_the_loader_do_not_import_huggingface_hub() -> None:
     code = (
-        "import sys, tui.cli, backends.local.loader, backends.local.pull\n"
-        "tui.cli.build_parser()\n"
+        "import sys, tui.cli.entry, backends.local.loader, backends.local.pull\n"
+        "tui.cli.entry.build_parser()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('huggingface_hub', 'httpx2')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

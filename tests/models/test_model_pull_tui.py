@@ -16,8 +16,8 @@ from tests.models.conftest import PULLED
 from tests.support.hub_server import HubState
 from tests.tui.helpers import backend_ready, chat, until, until_shown
 from tui.app import make_app
-from tui.screens.backend_picker import BackendPicker
-from tui.widgets.model_pull import ModelPullScreen
+from tui.chat.backend_picker import BackendPicker
+from tui.chat.model_pull import ModelPullScreen
 
 MACHINE = Machine(8 * GIB, 16 * GIB)
 

@@ -21,7 +21,7 @@ from tests.conftest import free_port
 from tests.models.conftest import PULLED
 from tests.support.hub_server import HubState
 from tests.support.signals import default_sigint
-from tui.cli import main
+from tui.cli.entry import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,10 +17,10 @@ from tests.support.signals import default_sigint
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-ponder-test-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 KEY_ENV = "PONDER_TEST_KEY"
-# Runs the real CLI with the history commands registered (a no-op once tui.cli lists them).
+# Runs the real CLI with the history commands registered (a no-op once tui.cli.entry lists them).
 CLI = (
-    "import sys; from tui import cli; "
-    "'tui.history_cli' in cli.COMMAND_MODULES or cli.COMMAND_MODULES.append('tui.history_cli'); "
+    "import sys; from tui.cli import entry as cli; "
+    "'tui.cli.history' in cli.COMMAND_MODULES or cli.COMMAND_MODULES.append('tui.cli.history'); "
     "sys.exit(cli.main(sys.argv[1:]))"
 )
 

@@ -14,15 +14,15 @@ from backends.store.history import count_chats
 from backends.store.recorder import MessageRecorder
 from tests.store.paced_server import PacedServer, Script
 from tests.store.support import ponder_env, run_ponder
-from tui import cli
+from tui.cli import entry as cli
 
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PONDER_CONFIG", str(tmp_path / "none.toml"))
-    if "tui.history_cli" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "tui.history_cli"])
+    if "tui.cli.history" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "tui.cli.history"])
     return tmp_path / "data"
 
 

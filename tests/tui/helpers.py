@@ -12,7 +12,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from backends.base import Backend
 from backends.config import Settings
 from tui.app import PonderApp, make_app
-from tui.screens.chat import ChatScreen
+from tui.chat.screen import ChatScreen
 from tui.widgets.messages import AssistantMessage
 from tui.widgets.prompt import PromptInput
 

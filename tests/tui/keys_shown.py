@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.screens.help import KEY_WIDTH
+from tui.chat.help import KEY_WIDTH
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -12,7 +12,7 @@ from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usa
 from backends.registry import build_backend
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send, until
 from tests.tui.scripted import THINKING, ScriptedBackend, Step
-from tui.screens.budget_room import free_context, output_cap
+from tui.chat.budget_room import free_context, output_cap
 from tui.widgets.budget import BudgetSlider
 from tui.widgets.meters import StatusBar
 
@@ -105,7 +105,7 @@ async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks()
 
 async def test_the_picker_says_where_the_current_models_thinking_comes_from() -> None:
     from tests.tui.helpers import until_shown
-    from tui.screens.backend_picker import BackendPicker
+    from tui.chat.backend_picker import BackendPicker
 
     prompted = ScriptedBackend([DONE], name="local", capabilities=dataclasses.replace(
         THINKING, thinking_format="prompted"))  # fmt: skip

@@ -19,8 +19,8 @@ from backends.events import (
 from backends.pricing import PriceBook, PriceOverride
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send, until
 from tests.tui.scripted import ScriptedBackend, Step
+from tui.chat.backend_picker import BackendPicker
 from tui.safe_text import printable
-from tui.screens.backend_picker import BackendPicker
 from tui.widgets.messages import AssistantMessage, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput

@@ -25,10 +25,10 @@ from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usa
 from backends.pricing import PriceBook, PriceOverride
 from tests.tui.helpers import app_with, backend_ready, chat, key_now, reply_done, send, until
 from tests.tui.scripted import FakeClock, ScriptedBackend, Step
-from tui.screens.compare import CompareScreen
-from tui.widgets.compare_column import CompareColumn
-from tui.widgets.compare_picker import ColumnPicker
-from tui.widgets.compare_summary import CompareSummary
+from tui.compare.column import CompareColumn
+from tui.compare.picker import ColumnPicker
+from tui.compare.screen import CompareScreen
+from tui.compare.summary import CompareSummary
 from tui.widgets.messages import AssistantMessage
 from tui.widgets.prompt import PromptInput
 

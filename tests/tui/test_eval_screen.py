@@ -31,12 +31,12 @@ from tests.evals.local_support import tiny_entry
 from tests.tui.helpers import app_with, backend_ready, key_now, screen_text, until
 from tests.tui.scripted import ScriptedBackend, Step
 from tui.app import PonderApp, make_app
+from tui.eval.detail import ResultView
+from tui.eval.plot import CostAccuracyPlot, PlotPanel
+from tui.eval.screen import EvalScreen, StrategyResults
+from tui.eval.setup import EvalSetup
+from tui.eval.table import ReportTable, row_cells
 from tui.safe_text import printable
-from tui.screens.eval import EvalScreen, StrategyResults
-from tui.widgets.eval_detail import ResultView
-from tui.widgets.eval_plot import CostAccuracyPlot, PlotPanel
-from tui.widgets.eval_setup import EvalSetup
-from tui.widgets.eval_table import ReportTable, row_cells
 
 SNAP = (140, 44)
 BACKENDS = ["local", "claude", "gpu-box"]

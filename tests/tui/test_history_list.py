@@ -12,8 +12,8 @@ from backends.store.db import Store
 from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until, until_shown
 from tests.tui.history_helpers import history_app, history_ready, rows, seed_chat
 from tests.tui.scripted import ScriptedBackend
-from tui.screens.chat_list import ChatListScreen, ChatOptions, ConfirmDelete
-from tui.screens.search import MATCH_STYLE
+from tui.history.chat_list import ChatListScreen, ChatOptions, ConfirmDelete
+from tui.history.search import MATCH_STYLE
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 
 DONE = Finished(StopReason.STOP)

@@ -18,7 +18,7 @@ from tests.tui.helpers import SIZE, until
 from tests.tui.history_helpers import history_app, history_ready, seed_chat
 from tests.tui.scripted import ScriptedBackend
 from tui.app import PonderApp
-from tui.screens.chat_list import ChatListScreen
+from tui.history.chat_list import ChatListScreen
 from tui.widgets.prompt import PromptInput
 
 T0 = 1_735_732_800.0  # 2025-01-01 12:00 UTC

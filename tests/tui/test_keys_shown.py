@@ -10,7 +10,7 @@ from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, s
 from tests.tui.keys_shown import help_rows, readme_rows
 from tests.tui.scripted import ScriptedBackend
 from tui.bindings import KEY_SPECS, keys_shown
-from tui.screens.compare_keys import COMPARE_KEYS
+from tui.compare.keys import COMPARE_KEYS
 from tui.widgets.messages import MessageList
 from tui.widgets.prompt import PromptInput
 

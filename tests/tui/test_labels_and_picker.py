@@ -11,8 +11,8 @@ from backends.config import Settings
 from backends.events import Finished, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send, until_shown
 from tests.tui.scripted import ScriptedBackend
-from tui.screens.backend_picker import BackendPicker, spec_problem
-from tui.screens.reply import stop_note
+from tui.chat.backend_picker import BackendPicker, spec_problem
+from tui.chat.reply import stop_note
 from tui.widgets.meters import StatusBar, model_label
 
 
@@ -98,7 +98,7 @@ async def test_a_typed_spec_in_the_picker_switches_or_says_what_is_wrong(tmp_pat
 
 def test_the_chat_list_row_shows_the_id_ponder_export_takes() -> None:
     from backends.store.history import ChatSummary
-    from tui.screens.search import chat_row
+    from tui.history.search import chat_row
 
     row = chat_row(
         ChatSummary(412, "Primes", "chat", 0.0, 0.0, "local", "embedded", 6), current=False

@@ -22,7 +22,7 @@ from tests.tui.test_compare_screen import (
     start_round,
 )
 from tests.tui.test_snapshots import ask, exchange_app
-from tui.screens.compare import CompareScreen
+from tui.compare.screen import CompareScreen
 from tui.widgets.prompt import PromptInput
 
 SMALL = (80, 24)

@@ -13,9 +13,9 @@ from tests.support.replay_server import ReplayServer, json_reply, sse_reply
 from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until, until_shown
 from tests.tui.history_helpers import history_ready, rows
 from tui.app import make_app
-from tui.screens.chat_list import ChatChoice
-from tui.screens.compare import CompareScreen
-from tui.screens.system_prompt import SystemPromptScreen
+from tui.chat.system_prompt import SystemPromptScreen
+from tui.compare.screen import CompareScreen
+from tui.history.chat_list import ChatChoice
 
 
 def chunk(delta: dict[str, object], finish: str | None = None, usage: bool = False) -> bytes:

@@ -19,20 +19,20 @@ from textual.widgets import Static
 
 from backends.answer_room import BudgetFit
 from tui.bindings import key_for
-from tui.history_glue import ChatHistory
-from tui.safe_text import printable
-from tui.screens.budget_keys import BudgetKeysScreen
-from tui.screens.budget_room import start_budget
-from tui.screens.conversation import Conversation, Exchange, last_code_block
-from tui.screens.edit_resend import (
+from tui.chat.budget_keys import BudgetKeysScreen
+from tui.chat.budget_room import start_budget
+from tui.chat.conversation import Conversation, Exchange, last_code_block
+from tui.chat.edit_resend import (
     EditState,
     edit_title,
     fork,
     previous_exchange,
     widgets_from,
 )
-from tui.screens.services import ChatServices
-from tui.screens.system_prompt import SystemPromptScreen, system_line
+from tui.chat.history import ChatHistory
+from tui.chat.services import ChatServices
+from tui.chat.system_prompt import SystemPromptScreen, system_line
+from tui.safe_text import printable
 from tui.widgets.budget import BudgetSlider
 from tui.widgets.footer import KeyBar
 from tui.widgets.messages import MessageList, UserMessage
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from backends.base import Backend
-    from tui.screens.reply import ReplyJob
+    from tui.chat.reply import ReplyJob
 
 NARROW = 100  # columns below which the chat uses its compact layout
 
@@ -260,7 +260,7 @@ class ChatActions(BudgetKeysScreen[None]):
     # ---- help, links -------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.chat.help import HelpScreen
 
         self.app.push_screen(HelpScreen(self.services.keymap))
 

@@ -23,7 +23,8 @@ from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
 from backends.tokens import estimate_tokens
-from tui.history_cli import add_ask_options, ask_recorder
+from tui.cli.args import non_negative, parse_budget
+from tui.cli.history import add_ask_options, ask_recorder
 from tui.safe_text import from_os, one_line, printable, read_text
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -32,8 +33,6 @@ FROM_CONFIG = object()  # --budget not given: use the config's default_budget
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``ask`` and ``backends`` to the ``ponder`` command."""
-    from tui.cli import non_negative, parse_budget
-
     ask = sub.add_parser("ask", help="ask one question headless and print the answer")
     ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted)")
     ask.add_argument("--backend", "-b", dest="ask_backend", help="backend name or spec")

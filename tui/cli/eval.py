@@ -35,6 +35,7 @@ from backends.evals.runner import (
 from backends.evals.strategy import split_samples
 from backends.evals.tasks import TaskSet, load_task_set_named
 from backends.pricing import PriceBook
+from tui.cli.args import non_negative
 from tui.safe_text import printable
 
 BAR_WIDTH = 24
@@ -43,8 +44,6 @@ DEFAULT_SWEEP = "0,64,256"
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``eval`` to the ``ponder`` command."""
-    from tui.cli import non_negative
-
     cmd = sub.add_parser(
         "eval",
         help="run a task set through backends x budgets; report accuracy, cost and latency",
@@ -193,7 +192,7 @@ class ProgressBar:
 async def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     """``ponder eval``: run, store, report. Returns 0, or 1 when some results are errors."""
     if args.tasks == "import":
-        from tui.eval_import import run_import
+        from tui.cli.eval_import import run_import
 
         return run_import(args)
     if args.extra:
@@ -267,6 +266,6 @@ def _write_outputs(
         return
     sys.stdout.write(printable(format_report(report)) + "\n")
     if args.plot or sweep:
-        from tui.eval_charts import terminal_charts
+        from tui.cli.eval_charts import terminal_charts
 
         sys.stdout.write(terminal_charts(report) + "\n")

@@ -32,6 +32,7 @@ from backends.meter_lines import (
 from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
 from backends.request import Message
+from tui.cli.args import non_negative, parse_budget
 from tui.safe_text import from_os, printable, read_text
 
 FROM_CONFIG = object()  # --budget not given: the config's default_budget
@@ -44,8 +45,6 @@ def shown(text: str) -> str:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``compare`` to the ``ponder`` command."""
-    from tui.cli import non_negative, parse_budget
-
     cmp = sub.add_parser(
         "compare", help="send one prompt to several backends/budgets and compare the meters"
     )

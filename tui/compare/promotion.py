@@ -18,17 +18,17 @@ from textual.content import Content
 
 from backends.base import Backend
 from backends.compare.runner import ColumnOutcome
+from tui.chat.conversation import Conversation, ReplyRecord
+from tui.chat.reply import status_for
+from tui.chat.services import BackendFactory, BackendSlot
+from tui.compare.column import CANCELLED_NOTE, RoundEntry
 from tui.safe_text import printable
-from tui.screens.conversation import Conversation, ReplyRecord
-from tui.screens.reply import status_for
-from tui.screens.services import BackendFactory, BackendSlot
 from tui.widgets.budget import BudgetSlider
-from tui.widgets.compare_column import CANCELLED_NOTE, RoundEntry
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import model_label
 
 if TYPE_CHECKING:
-    from tui.screens.chat import ChatScreen
+    from tui.chat.screen import ChatScreen
 
 
 class BackendPool:

@@ -17,8 +17,8 @@ from textual.widget import Widget
 from backends.request import Message
 from backends.store.db import Store
 from backends.store.history import StoredMessage, conversation, load_messages
+from tui.chat.conversation import COMPLETE, Conversation, ReplyRecord
 from tui.safe_text import printable
-from tui.screens.conversation import COMPLETE, Conversation, ReplyRecord
 from tui.widgets.budget import step_label
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import model_label

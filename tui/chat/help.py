@@ -1,6 +1,6 @@
 """The help screen: every key (with its id for remapping) and how to remap them.
 
-The keys come from the binding tables (``tui.bindings``, ``tui.screens.compare_keys``) and the
+The keys come from the binding tables (``tui.bindings``, ``tui.compare.keys``) and the
 keymap in use, so what F1 shows is what is bound. Long descriptions wrap inside their column.
 """
 
@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.bindings import PROMPT_KEYS, key_table
-from tui.screens.compare_keys import compare_key_table
+from tui.compare.keys import compare_key_table
 
 REMAP = (
     'Remap any key in the config file, by id:  [keys]  budget_up = "ctrl+k"\n'

@@ -31,9 +31,9 @@ from backends.store.history import (
     rename_chat,
     search,
 )
-from tui.history_glue import ChatHistory
+from tui.chat.history import ChatHistory
+from tui.history.search import NO_TITLE, chat_row, flat, hit_row
 from tui.safe_text import printable
-from tui.screens.search import NO_TITLE, chat_row, flat, hit_row
 
 PAGE_MIN = 20
 LOAD_AHEAD = 3  # rows before the end at which the next page is fetched

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from backends.errors import PonderError
 from backends.request import Message
-from tui.screens.conversation import CANCELLED, ERROR, Conversation, Exchange
+from tui.chat.conversation import CANCELLED, ERROR, Conversation, Exchange
 
 if TYPE_CHECKING:  # the store's modules (sqlite) load in the thread that opens it
     from textual.app import App
@@ -272,7 +272,7 @@ class ReplyRecording:
 
 async def open_history(app: App[Any], history: ChatHistory) -> None:
     """Open the store after the first frame; on a problem let the user choose what to do."""
-    from tui.screens.history_error import HistoryErrorScreen
+    from tui.history.error import HistoryErrorScreen
 
     history.on_problem = lambda text: app.notify(text, severity="warning", markup=False)
     error = await history.open()

@@ -26,16 +26,16 @@ from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
 from backends.request import Message
-from tui.screens.budget_keys import BudgetKeysScreen
-from tui.screens.budget_room import fit_for
-from tui.screens.compare_chat import BackendPool, Promotion
-from tui.screens.compare_keys import compare_bindings
-from tui.screens.services import ChatServices
-from tui.screens.system_prompt import system_line
+from tui.chat.budget_keys import BudgetKeysScreen
+from tui.chat.budget_room import fit_for
+from tui.chat.services import ChatServices
+from tui.chat.system_prompt import system_line
+from tui.compare.column import CompareColumn
+from tui.compare.keys import compare_bindings
+from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
+from tui.compare.promotion import BackendPool, Promotion
+from tui.compare.summary import CompareSummary
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
-from tui.widgets.compare_column import CompareColumn
-from tui.widgets.compare_picker import ColumnChoice, ColumnPicker, backend_names
-from tui.widgets.compare_summary import CompareSummary
 from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4

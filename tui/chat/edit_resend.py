@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from textual.widget import Widget
 
-from tui.screens.conversation import Conversation, Exchange
+from tui.chat.conversation import Conversation, Exchange
 from tui.widgets.messages import MessageList, UserMessage
 
 

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from backends.config import BackendEntry, Settings
 from backends.errors import PonderError
-from tui.screens.services import Availability
+from tui.chat.services import Availability
 from tui.widgets.meters import model_label
 
 CHECKING = "… checking"
@@ -153,9 +153,9 @@ class BackendPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_pull_model(self) -> None:
-        """The catalogue with pull and progress (tui/widgets/model_pull.py); a pulled model
+        """The catalogue with pull and progress (tui/chat/model_pull.py); a pulled model
         picked there becomes the backend (``llama:NAME``)."""
-        from tui.widgets.model_pull import ModelPullScreen
+        from tui.chat.model_pull import ModelPullScreen
 
         self.app.push_screen(ModelPullScreen(), self._pulled)
 

@@ -28,7 +28,7 @@ from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
 from backends.request import ChatRequest
 from backends.tokens import estimate_tokens
-from tui.screens.conversation import (
+from tui.chat.conversation import (
     CANCELLED,
     COMPLETE,
     ERROR,
@@ -36,12 +36,12 @@ from tui.screens.conversation import (
     Exchange,
     ReplyRecord,
 )
-from tui.screens.services import BackendSlot, ChatServices
+from tui.chat.services import BackendSlot, ChatServices
 from tui.widgets.messages import AssistantMessage
 from tui.widgets.meters import model_label
 
 if TYPE_CHECKING:
-    from tui.history_glue import ReplyRecording
+    from tui.chat.history import ReplyRecording
 
 LOADING_BACKEND = "⧗ starting the backend…"
 LOADING_MODEL = "⧗ loading model… (the reply starts when it is ready)"

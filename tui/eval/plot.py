@@ -20,8 +20,8 @@ from textual_plotext import PlotextPlot
 
 from backends.evals.report import StrategyStats
 from backends.pricing import format_usd
+from tui.eval.scaling import ScalingPlot
 from tui.safe_text import printable
-from tui.widgets.eval_scaling import ScalingPlot
 
 ON_FRONTIER = "◆"
 OFF_FRONTIER = "●"

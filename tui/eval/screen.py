@@ -30,13 +30,13 @@ from backends.evals.report import ALL, Report, build_report
 from backends.evals.results import TaskResult
 from backends.evals.runner import EvalRunner, Progress, Strategy, default_results_path
 from backends.evals.tasks import TaskSet
-from tui.eval_cli import load_task_set
+from tui.chat.services import BackendFactory, ChatServices
+from tui.cli.eval import load_task_set
+from tui.eval.detail import ResultView, results_heading
+from tui.eval.plot import PlotPanel
+from tui.eval.setup import EvalChoice, EvalSetup
+from tui.eval.table import ReportTable
 from tui.safe_text import printable
-from tui.screens.services import BackendFactory, ChatServices
-from tui.widgets.eval_detail import ResultView, results_heading
-from tui.widgets.eval_plot import PlotPanel
-from tui.widgets.eval_setup import EvalChoice, EvalSetup
-from tui.widgets.eval_table import ReportTable
 
 ResultsPath = Callable[[TaskSet], Path]
 

@@ -36,13 +36,12 @@ from backends.store.errors import HistoryCorrupt, HistoryError
 from backends.store.export import export_chat
 from backends.store.readonly import open_for_reading
 from backends.store.recorder import MessageRecorder
+from tui.cli.args import non_negative
 from tui.safe_text import json_for_terminal, one_line, printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``history`` and ``export`` to the ``ponder`` command."""
-    from tui.cli import non_negative
-
     hist = sub.add_parser("history", help="list saved chats, most recent first, or search them")
     hist.add_argument("--limit", type=non_negative, default=20, help="how many (default 20)")
     hist.add_argument("--search", metavar="WORDS", help="find messages (text or thinking)")

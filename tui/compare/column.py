@@ -30,7 +30,7 @@ from backends.events import (
     TextDelta,
 )
 from backends.meters import MeterReading
-from tui.screens.reply import note_text, status_for, stop_note
+from tui.chat.reply import note_text, status_for, stop_note
 from tui.widgets.budget import precision_text
 from tui.widgets.messages import AssistantMessage, UserMessage
 

@@ -19,13 +19,13 @@ from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
 from backends.tokens import estimate_tokens
 from tui.bindings import chat_bindings
-from tui.history_glue import ChatHistory
+from tui.chat.actions import ChatActions
+from tui.chat.budget_room import fit_for
+from tui.chat.conversation import Conversation, Exchange, ReplyRecord
+from tui.chat.edit_resend import EditState
+from tui.chat.history import ChatHistory
+from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
-from tui.screens.budget_room import fit_for
-from tui.screens.chat_actions import ChatActions
-from tui.screens.conversation import Conversation, Exchange, ReplyRecord
-from tui.screens.edit_resend import EditState
-from tui.screens.services import BackendSlot, ChatServices
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.footer import KeyBar
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
@@ -34,8 +34,8 @@ from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
     from backends.base import Backend
-    from tui.screens.chat_list import ChatChoice
-    from tui.screens.reply import ReplyJob
+    from tui.chat.reply import ReplyJob
+    from tui.history.chat_list import ChatChoice
 
 THINK_MORE = 256  # tokens added per "think longer"
 
@@ -159,7 +159,7 @@ class ChatScreen(ChatActions):
         await self._reply_to(exchange, UserMessage(event.text))
 
     async def _reply_to(self, exchange: Exchange, *before: UserMessage) -> None:
-        from tui.screens.reply import ReplyJob
+        from tui.chat.reply import ReplyJob
 
         fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
         record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
@@ -338,7 +338,7 @@ class ChatScreen(ChatActions):
         self.query_one(PromptInput).focus()
 
     def action_pick_backend(self) -> None:
-        from tui.screens.backend_picker import BackendPicker
+        from tui.chat.backend_picker import BackendPicker
 
         picker = BackendPicker(
             self.services.settings,
@@ -368,7 +368,7 @@ class ChatScreen(ChatActions):
             reason = self.history.off_reason or "The history is still being opened."
             self.notify(reason, markup=False)
             return
-        from tui.screens.chat_list import ChatListScreen
+        from tui.history.chat_list import ChatListScreen
 
         self.app.push_screen(ChatListScreen(self.history, search=search), self._resume)
 
@@ -376,7 +376,7 @@ class ChatScreen(ChatActions):
         self.action_chat_list(search=True)
 
     async def _resume(self, choice: ChatChoice | None) -> None:
-        from tui.screens.stored_chat import jump_to, load_chat, show_chat
+        from tui.history.stored_chat import jump_to, load_chat, show_chat
 
         if self.history.take_deleted():
             await self.action_new_chat()
@@ -404,7 +404,7 @@ class ChatScreen(ChatActions):
             self.call_after_refresh(jump_to, messages, target, open_thinking=choice.in_thinking)
 
     async def action_compare(self) -> None:
-        from tui.screens.compare_open import open_compare  # imported late: not needed to chat
+        from tui.compare.launch import open_compare  # imported late: not needed to chat
 
         await open_compare(self)
 

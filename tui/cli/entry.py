@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backends.config import MAX_TOKENS_SETTING, Settings, load_settings
+from backends.config import Settings, load_settings
 from backends.errors import ConfigError, PonderError
 
 if TYPE_CHECKING:
@@ -26,45 +26,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command's parser sets
 # ``run=callable(settings, args) -> int | Coroutine`` through ``set_defaults``.
-COMMAND_MODULES = ["tui.ask", "tui.history_cli", "tui.compare_cli", "tui.eval_cli"]
-COMMAND_MODULES.append("tui.models_cli")  # ponder models (catalogue, list, pull)
-
-
-def parse_budget(value: str) -> int | None:
-    """``auto`` → None; ``off`` → 0; ``4k`` → 4096; a number of tokens otherwise."""
-    import argparse  # not on the plain chat's start path (see main)
-
-    text = value.strip().lower()
-    if text == "auto":
-        return None
-    if text == "off":
-        return 0
-    scale = 1024 if text.endswith("k") else 1
-    try:
-        number = int(text[:-1] if scale > 1 else text) * scale
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"budget must be a number of tokens, 4k, off or auto (got {value!r})"
-        ) from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("budget must be >= 0")
-    if number > MAX_TOKENS_SETTING:
-        raise argparse.ArgumentTypeError(f"budget must be at most {MAX_TOKENS_SETTING:,} tokens")
-    return number
-
-
-def non_negative(value: str) -> int:
-    import argparse
-
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    if number > MAX_TOKENS_SETTING:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TOKENS_SETTING:,}")
-    return number
+COMMAND_MODULES = ["tui.cli.ask", "tui.cli.history", "tui.cli.compare", "tui.cli.eval"]
+COMMAND_MODULES.append("tui.cli.models")  # ponder models (catalogue, list, pull)
 
 
 def build_parser(*, commands: bool = True, probe: bool = False) -> argparse.ArgumentParser:
@@ -165,7 +128,3 @@ def print_error(exc: PonderError) -> None:
     from backends.safe_text import one_line
 
     print(f"ponder: {one_line(str(exc))}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from backends.budget import Budget
 from backends.compare.runner import Column
-from tui.screens.compare import CompareScreen
-from tui.screens.compare_chat import BackendPool, promote_into_chat
-from tui.screens.conversation import Exchange
+from tui.chat.conversation import Exchange
+from tui.compare.promotion import BackendPool, promote_into_chat
+from tui.compare.screen import CompareScreen
 from tui.widgets.budget import steps_from_settings
 
 if TYPE_CHECKING:
-    from tui.screens.chat import ChatScreen
+    from tui.chat.screen import ChatScreen
 
 
 def other_budget(steps: list[int | None], value: int | None) -> int | None:

@@ -1,0 +1,1 @@
+"""Stored chats: the chat list, search, reopening a stored chat, and the history's errors."""
