@@ -43,8 +43,8 @@ HEAVY = [
     "tui.history.chat_list",
     "tui.chat.help",
     "tui.chat.backend_picker",
-    "tui.history.error",
-    "tui.history.stored_chat",
+    "tui.chat.history_error",
+    "tui.chat.stored_chat",
     "tui.chat.reply",
 ]
 

@@ -20,6 +20,7 @@ from backends.pricing import PriceBook
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui import start_gc
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
+from tui.chat.handoff import ChatListRequested, CompareRequested
 from tui.chat.history import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.chat.screen import ChatScreen
 from tui.chat.services import Availability, BackendFactory, ChatServices
@@ -117,6 +118,18 @@ class PonderApp(App[None]):
             self.persist_theme(self.theme)
         except Exception as exc:  # the theme still applies; only saving it failed
             self.notify(f"Could not save the theme choice: {exc}", severity="warning", markup=False)
+
+    def on_compare_requested(self, request: CompareRequested) -> None:
+        """The chat asks for compare (the app opens it: the chat does not know compare)."""
+        from tui.compare.launch import open_compare  # imported late: not needed to chat
+
+        open_compare(self, request)
+
+    def on_chat_list_requested(self, request: ChatListRequested) -> None:
+        """The chat asks for its stored chats."""
+        from tui.history.chat_list import ChatListScreen
+
+        self.push_screen(ChatListScreen(request.history, search=request.search), request.reply_to)
 
     def action_open_eval(self) -> None:
         """Open the eval screen (task set x backends x budgets)."""

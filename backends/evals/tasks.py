@@ -207,9 +207,11 @@ def shipped_path(name: str) -> Path | None:
     return None if file is None else Path(str(resources.files("backends.evals") / "data" / file))
 
 
-def load_task_set_named(name: str) -> TaskSet:
-    """A shipped set by name, or a task set file. Raises ``TaskSetError``."""
-    return load_tasks(shipped_path(name) or Path(name))
+def load_task_set_named(name: str, limit: int | None = None) -> TaskSet:
+    """A shipped set by name, or a task set file; its first ``limit`` tasks when given.
+    Raises ``TaskSetError``."""
+    tasks = load_tasks(shipped_path(name) or Path(name))
+    return tasks.head(limit) if limit else tasks
 
 
 def tasks_from(tasks: TaskSet | Sequence[Task]) -> tuple[Task, ...]:

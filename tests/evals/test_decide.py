@@ -6,7 +6,8 @@ import pytest
 
 from backends.evals.checks import CheckResult
 from backends.evals.decide import comparison_lines, pairwise, recommendation_lines
-from backends.evals.report import build_report, format_report
+from backends.evals.output import format_report
+from backends.evals.report import build_report
 from backends.evals.results import Sample, majority
 from backends.evals.stats import (
     bootstrap_mean_interval,

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from backends.evals.output import format_report, report_json
 from backends.evals.report import (
     COLUMNS,
     build_report,
-    format_report,
     known_sum,
     mark_frontier,
-    report_json,
     strategy_stats,
     wilson_interval,
     write_csv,

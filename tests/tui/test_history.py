@@ -19,7 +19,7 @@ from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send, until
 from tests.tui.history_helpers import history_app, history_ready, rows
 from tests.tui.scripted import ScriptedBackend, Step
 from tui.app import PonderApp
-from tui.history.error import HistoryErrorScreen
+from tui.chat.history_error import HistoryErrorScreen
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=5, output=7, reasoning=3))
 MESSAGES = "SELECT role, text, thinking, status FROM messages ORDER BY id"

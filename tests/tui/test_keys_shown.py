@@ -9,8 +9,7 @@ from backends.events import Finished, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, send
 from tests.tui.keys_shown import help_rows, readme_rows
 from tests.tui.scripted import ScriptedBackend
-from tui.bindings import KEY_SPECS, keys_shown
-from tui.compare.keys import COMPARE_KEYS
+from tui.bindings import COMPARE_SPECS, KEY_SPECS, keys_shown
 from tui.widgets.messages import MessageList
 from tui.widgets.prompt import PromptInput
 
@@ -32,9 +31,9 @@ async def test_f1_shows_the_keys_bound_after_a_remap() -> None:
         for spec in KEY_SPECS:
             assert rows[spec.id].key == keys_shown(app, REMAP.get(spec.id, spec.key)), spec.id
             assert rows[spec.id].description == spec.description
-        for binding_id, key, _action, text, _footer in COMPARE_KEYS:
-            assert compare[binding_id].key == keys_shown(app, REMAP.get(binding_id, key))
-            assert compare[binding_id].description == text
+        for spec in COMPARE_SPECS:
+            assert compare[spec.id].key == keys_shown(app, REMAP.get(spec.id, spec.key))
+            assert compare[spec.id].description == spec.description
         assert rows["retry"].key == "f12" and rows["backend_picker"].key == "^k"
         prompt_rows = [row for row in table if not row.binding_id]
         keys = " ".join(row.key for row in prompt_rows)
@@ -52,9 +51,9 @@ def test_the_readme_key_tables_are_the_binding_tables() -> None:
         assert row.key == spec.key.replace(",", ", "), spec.id
         assert row.description == spec.description
     compare_rows = readme_rows("| compare id | key | what |")
-    assert [row.binding_id for row in compare_rows] == [item[0] for item in COMPARE_KEYS]
-    for row, (_id, key, _action, text, _footer) in zip(compare_rows, COMPARE_KEYS, strict=True):
-        assert row.key == key.replace(",", ", ") and row.description == text
+    assert [row.binding_id for row in compare_rows] == [spec.id for spec in COMPARE_SPECS]
+    for row, spec in zip(compare_rows, COMPARE_SPECS, strict=True):
+        assert row.key == spec.key.replace(",", ", ") and row.description == spec.description
 
 
 async def test_the_welcome_line_and_placeholder_follow_a_remap() -> None:
@@ -128,3 +127,37 @@ async def test_f1_fits_an_80_column_terminal_without_running_into_the_ids() -> N
         assert set(rows) == {spec.id for spec in KEY_SPECS}
         for spec in KEY_SPECS:
             assert rows[spec.id].description == spec.description
+
+
+def test_every_screen_takes_its_keys_from_the_one_binding_table() -> None:
+    # Each screen's BINDINGS are the table's (ids, keys, actions), and unknown_ids knows them
+    # all: a remap of any screen's key is not reported as a typo, a real typo is.
+    from textual.binding import Binding
+
+    from tui.bindings import all_specs, unknown_ids
+    from tui.chat.backend_picker import BackendPicker
+    from tui.chat.help import HelpScreen
+    from tui.chat.history_error import HistoryErrorScreen
+    from tui.chat.model_pull import ModelPullScreen
+    from tui.chat.screen import ChatScreen
+    from tui.chat.system_prompt import SystemPromptScreen
+    from tui.compare.picker import ColumnPicker
+    from tui.compare.screen import CompareScreen
+    from tui.eval.screen import EvalScreen, StrategyResults
+    from tui.history.chat_list import ChatListScreen, ChatOptions, ConfirmDelete
+
+    table = {spec.id: spec for spec in all_specs()}
+    classes = [BackendPicker, HelpScreen, HistoryErrorScreen, ModelPullScreen, ChatScreen,
+               SystemPromptScreen, ColumnPicker, CompareScreen, EvalScreen, StrategyResults,
+               ChatListScreen, ChatOptions, ConfirmDelete]  # fmt: skip
+    seen: set[str] = set()
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding), cls
+            assert binding.id in table, (cls.__name__, binding.key)
+            spec = table[binding.id]
+            assert (binding.key, binding.action) == (spec.key, spec.action), binding.id
+            seen.add(binding.id)
+    assert seen == set(table)  # no spec is left unused
+    assert unknown_ids({binding_id: "f12" for binding_id in table}) == []
+    assert unknown_ids({"chats_renam": "f12"}) == ["chats_renam"]

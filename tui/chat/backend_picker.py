@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -20,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from backends.config import BackendEntry, Settings
 from backends.errors import PonderError
+from tui.bindings import screen_bindings
 from tui.chat.services import Availability
 from tui.widgets.meters import model_label
 
@@ -58,10 +58,7 @@ def availability_text(reason: str | None) -> str:
 class BackendPicker(ModalScreen[str | None]):
     """Pick the backend for the next message; returns its name, or ``None`` when dismissed."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "dismiss_picker", "Close", id="picker_close"),
-        Binding("f2", "pull_model", "Pull a model", id="picker_pull"),
-    ]
+    BINDINGS = screen_bindings("backend_picker")
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """The help screen: every key (with its id for remapping) and how to remap them.
 
-The keys come from the binding tables (``tui.bindings``, ``tui.compare.keys``) and the
+The keys come from the binding tables (``tui.bindings``) and the
 keymap in use, so what F1 shows is what is bound. Long descriptions wrap inside their column.
 """
 
@@ -10,14 +10,12 @@ import textwrap
 from collections.abc import Iterable, Mapping
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.bindings import PROMPT_KEYS, key_table
-from tui.compare.keys import compare_key_table
+from tui.bindings import PROMPT_KEYS, compare_key_table, key_table, screen_bindings
 
 REMAP = (
     'Remap any key in the config file, by id:  [keys]  budget_up = "ctrl+k"\n'
@@ -52,9 +50,7 @@ def text_width(screen_width: int) -> int:
 class HelpScreen(ModalScreen[None]):
     """Keys of the chat in a table: key, what it does, binding id; then compare's keys."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape,f1,q", "close_help", "Close", id="help_close"),
-    ]
+    BINDINGS = screen_bindings("help")
 
     def __init__(self, keymap: Mapping[str, str]) -> None:
         super().__init__()

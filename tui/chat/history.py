@@ -272,7 +272,7 @@ class ReplyRecording:
 
 async def open_history(app: App[Any], history: ChatHistory) -> None:
     """Open the store after the first frame; on a problem let the user choose what to do."""
-    from tui.history.error import HistoryErrorScreen
+    from tui.chat.history_error import HistoryErrorScreen
 
     history.on_problem = lambda text: app.notify(text, severity="warning", markup=False)
     error = await history.open()

@@ -14,7 +14,6 @@ import threading
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -23,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from backends.local.catalog import CATALOG, CatalogEntry, Machine, find, fit, gb, pulled_path
 from backends.local.catalog import this_machine as read_machine
+from tui.bindings import screen_bindings
 
 HELP = "enter: pull (or use a pulled one) · esc: back"
 
@@ -45,7 +45,7 @@ def model_row(entry: CatalogEntry, machine: Machine) -> Content:
 class ModelPullScreen(ModalScreen[str | None]):
     """Pull a reasoning model; returns ``llama:NAME`` for a pulled model, or None."""
 
-    BINDINGS = [Binding("escape", "back", "Back", id="model_pull_back")]  # noqa: RUF012
+    BINDINGS = screen_bindings("model_pull")
     DEFAULT_CSS = """
     ModelPullScreen { align: center middle; }
     ModelPullScreen #pull-progress { margin: 1 0 0 0; }

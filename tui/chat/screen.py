@@ -23,6 +23,14 @@ from tui.chat.actions import ChatActions
 from tui.chat.budget_room import fit_for
 from tui.chat.conversation import Conversation, Exchange, ReplyRecord
 from tui.chat.edit_resend import EditState
+from tui.chat.handoff import (
+    ChatChoice,
+    ChatListRequested,
+    CompareRequested,
+    Handoff,
+    append_rounds,
+    show_rounds,
+)
 from tui.chat.history import ChatHistory
 from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
@@ -35,7 +43,6 @@ from tui.widgets.prompt import PromptInput
 if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
     from backends.base import Backend
     from tui.chat.reply import ReplyJob
-    from tui.history.chat_list import ChatChoice
 
 THINK_MORE = 256  # tokens added per "think longer"
 
@@ -368,15 +375,13 @@ class ChatScreen(ChatActions):
             reason = self.history.off_reason or "The history is still being opened."
             self.notify(reason, markup=False)
             return
-        from tui.history.chat_list import ChatListScreen
-
-        self.app.push_screen(ChatListScreen(self.history, search=search), self._resume)
+        self.post_message(ChatListRequested(self.history, search, self._resume))
 
     def action_search(self) -> None:
         self.action_chat_list(search=True)
 
     async def _resume(self, choice: ChatChoice | None) -> None:
-        from tui.history.stored_chat import jump_to, load_chat, show_chat
+        from tui.chat.stored_chat import jump_to, load_chat, show_chat
 
         if self.history.take_deleted():
             await self.action_new_chat()
@@ -403,10 +408,52 @@ class ChatScreen(ChatActions):
         if target is not None:
             self.call_after_refresh(jump_to, messages, target, open_thinking=choice.in_thinking)
 
-    async def action_compare(self) -> None:
-        from tui.compare.launch import open_compare  # imported late: not needed to chat
+    def action_compare(self) -> None:
+        """Ask the app for compare on this chat's backend and history (refused, with a note,
+        while a reply streams or the backend is not ready); ``continue_with`` takes a column
+        back."""
+        if self.generating:
+            self.notify("A reply is streaming: cancel it first, then compare.", markup=False)
+            return
+        slot = self.slot
+        if not slot.settled or slot.backend is None:
+            reason = slot.error.message if slot.error else "the backend is still starting"
+            self.notify(f"Compare needs the chat's backend: {reason}.", markup=False)
+            return
+        # The chat's request history without a new prompt: every answered exchange.
+        history = self.conversation.messages_for(Exchange(""))[:-1]
+        request = CompareRequested(
+            self.services, slot.name, slot.backend, history, self.budget_value, self.continue_with
+        )
+        self.post_message(request)
 
-        await open_compare(self)
+    async def continue_with(self, handoff: Handoff | None) -> None:
+        """Continue a column handed back by compare (nothing when compare closed without one):
+        its rounds join this conversation and the message list, and the chat takes the
+        column's backend and budget. A new stored chat starts: the conversation now differs
+        from the one saved before, and the next reply stores all of it."""
+        if handoff is None:
+            return
+        append_rounds(self.conversation, handoff)
+        self.history.new_chat()
+        await show_rounds(self.query_one(MessageList), handoff, expand=self.expand_thinking)
+        await self._adopt_backend(handoff.name, handoff.backend)
+        self._set_budget(handoff.budget)
+        self.notify(f"The chat continues with {handoff.name} (from compare).", markup=False)
+
+    async def _adopt_backend(self, name: str, backend: Backend) -> None:
+        """Take ``backend`` (already built, its loaded model included) as the chat's."""
+        old = self.slot
+        if old.backend is backend:
+            return
+        slot = BackendSlot(name)
+        await slot.build(lambda _name: backend)
+        if old.backend is not None:
+            self._retired.append(old.backend)
+        self.slot = slot
+        self._show_backend_state()
+        self.query_one(BudgetSlider).set_precision(backend.capabilities)
+        await self._close_retired()
 
     async def on_unmount(self) -> None:
         await self._stop_generation()

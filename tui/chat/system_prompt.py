@@ -8,12 +8,12 @@ chat, stored with the chat (a changed one is stored before the next prompt) and 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from tui.bindings import screen_bindings
 from tui.safe_text import printable
 
 HELP = "ctrl+s saves it for this chat · escape keeps it as it was · an empty text sends none"
@@ -31,10 +31,7 @@ def system_line(system: str | None, width: int = 200) -> str:
 class SystemPromptScreen(ModalScreen[str | None]):
     """Edit the open chat's system prompt; dismissed with the new text or ``None`` (kept)."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+s", "save", "Save", id="system_save", priority=True),
-        Binding("escape", "keep", "Keep", id="system_keep"),
-    ]
+    BINDINGS = screen_bindings("system_prompt")
 
     def __init__(self, current: str | None) -> None:
         super().__init__()

@@ -24,7 +24,8 @@ from typing import TextIO
 from backends.compare.spec import parse_budget_text, parse_column_spec
 from backends.config import Settings
 from backends.errors import ConfigError
-from backends.evals.report import Report, build_report, format_report, report_json, write_csv
+from backends.evals.output import format_report, report_json
+from backends.evals.report import Report, build_report, write_csv
 from backends.evals.runner import (
     EvalRunner,
     Progress,
@@ -132,12 +133,6 @@ def parse_sweep(text: str) -> list[int | None]:
     return list(dict.fromkeys(budgets))
 
 
-def load_task_set(name: str, limit: int | None) -> TaskSet:
-    """The task set named on the command line (a shipped name or a file), maybe cut."""
-    tasks = load_task_set_named(name)
-    return tasks.head(limit) if limit else tasks
-
-
 class ProgressBar:
     """Draws ``Progress`` on a text stream: a bar redrawn in place on a TTY, else one line per
     stored result. Only task ids and strategy keys are shown (sanitised), never model output.
@@ -199,7 +194,7 @@ async def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError(
             f"unexpected argument {args.extra[0]!r}", "give one task set; strategies go in -b"
         )
-    tasks = load_task_set(args.tasks, args.limit)
+    tasks = load_task_set_named(args.tasks, args.limit)
     sweep = parse_sweep(args.sweep) if args.sweep else None
     texts = args.eval_backends or [settings.default_backend]
     strategies = parse_strategies(texts, settings, sweep)

@@ -30,6 +30,7 @@ from backends.events import (
     TextDelta,
 )
 from backends.meters import MeterReading
+from tui.chat.handoff import CANCELLED_NOTE
 from tui.chat.reply import note_text, status_for, stop_note
 from tui.widgets.budget import precision_text
 from tui.widgets.messages import AssistantMessage, UserMessage
@@ -43,7 +44,6 @@ STATES = {
     "cancelled": "■ stopped",
     "error": "✗ failed",
 }
-CANCELLED_NOTE = "stopped — the partial reply is kept"
 ERROR_NEXT = "send the prompt again, or remove this column"
 
 

@@ -1,19 +1,23 @@
-"""Opening compare from the chat: two columns on the chat's backend, seeded with its history."""
+"""Opening compare for the chat: two columns on the chat's backend, seeded with its history.
+
+The app calls ``open_compare`` when the chat posts ``CompareRequested``; the screen's result
+(a ``Handoff`` or ``None``) goes to the request's ``reply_to``.
+"""
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backends.budget import Budget
 from backends.compare.runner import Column
-from tui.chat.conversation import Exchange
-from tui.compare.promotion import BackendPool, promote_into_chat
+from tui.compare.promotion import BackendPool
 from tui.compare.screen import CompareScreen
 from tui.widgets.budget import steps_from_settings
 
 if TYPE_CHECKING:
-    from tui.chat.screen import ChatScreen
+    from textual.app import App
+
+    from tui.chat.handoff import CompareRequested
 
 
 def other_budget(steps: list[int | None], value: int | None) -> int | None:
@@ -23,25 +27,14 @@ def other_budget(steps: list[int | None], value: int | None) -> int | None:
     return next((step for step in steps if step != 0), None)
 
 
-async def open_compare(chat: ChatScreen) -> None:
-    """Open compare from ``chat``: two columns on the chat's backend (the chat's budget and
-    ``other_budget``), each starting from the chat's history. Refused, with a note, while a
-    reply streams or the backend is not ready.
-    """
-    if chat.generating:
-        chat.notify("A reply is streaming: cancel it first, then compare.", markup=False)
-        return
-    slot = chat.slot
-    if not slot.settled or slot.backend is None:
-        reason = slot.error.message if slot.error else "the backend is still starting"
-        chat.notify(f"Compare needs the chat's backend: {reason}.", markup=False)
-        return
-    pool = BackendPool(chat.services.backend_factory)
-    pool.borrow(slot.name, slot.backend)
-    # The chat's request history without a new prompt: every answered exchange.
-    base = chat.conversation.messages_for(Exchange(""))[:-1]
-    steps = steps_from_settings(chat.services.settings.budget_steps)
-    budgets = (chat.budget_value, other_budget(steps, chat.budget_value))
-    columns = [Column(slot.backend, Budget(value), list(base)) for value in budgets]
-    screen = CompareScreen(chat.services, columns, pool=pool, base=base)
-    chat.app.push_screen(screen, partial(promote_into_chat, chat))
+def open_compare(app: App[Any], request: CompareRequested) -> None:
+    """Two columns on the chat's backend (the chat's budget and ``other_budget``), each
+    starting from the chat's history; the chat's backend is borrowed, never closed here."""
+    pool = BackendPool(request.services.backend_factory)
+    pool.borrow(request.name, request.backend)
+    steps = steps_from_settings(request.services.settings.budget_steps)
+    budgets = (request.budget, other_budget(steps, request.budget))
+    base = list(request.history)
+    columns = [Column(request.backend, Budget(value), list(base)) for value in budgets]
+    screen = CompareScreen(request.services, columns, pool=pool, base=base)
+    app.push_screen(screen, request.reply_to)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -18,6 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from backends.config import Settings
+from tui.bindings import screen_bindings
 from tui.widgets.budget import step_label
 from tui.widgets.meters import model_label
 
@@ -39,7 +39,7 @@ def backend_names(settings: Settings, extra: list[str]) -> list[str]:
 class ColumnPicker(ModalScreen[ColumnChoice | None]):
     """Pick a backend and a budget for a new column; ``None`` when dismissed."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="compare_picker_close")]  # noqa: RUF012
+    BINDINGS = screen_bindings("compare_picker")
     DEFAULT_CSS = """
     ColumnPicker { align: center middle; }
     ColumnPicker #compare-picker {

@@ -5,7 +5,7 @@ the cheapest, the fastest (TTFT and total), the fewest / most reasoning tokens, 
 columns agreed (``backends.compare``). Conversations continue per column. The budget keys (the
 chat's ids) act on the focused column; escape stops every column (partial replies are kept), or
 closes the screen when nothing runs; f8 hands the focused column back to the chat. Opened from
-the chat (``compare_open.open_compare``), every column starts from the chat's history.
+the chat (``tui.compare.launch.open_compare``), every column starts from the chat's history.
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.meters import MessageMeter
 from backends.request import Message
+from tui.bindings import compare_bindings
 from tui.chat.budget_keys import BudgetKeysScreen
 from tui.chat.budget_room import fit_for
+from tui.chat.handoff import Handoff
 from tui.chat.services import ChatServices
 from tui.chat.system_prompt import system_line
 from tui.compare.column import CompareColumn
-from tui.compare.keys import compare_bindings
 from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
-from tui.compare.promotion import BackendPool, Promotion
+from tui.compare.promotion import BackendPool, handoff
 from tui.compare.summary import CompareSummary
 from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
 from tui.widgets.prompt import PromptInput
@@ -56,8 +57,8 @@ def use_clock(round_: CompareRound, services: ChatServices) -> None:
         )
 
 
-class CompareScreen(BudgetKeysScreen[Promotion | None]):
-    """Columns side by side, one prompt for all. Dismissed with a ``Promotion`` or ``None``.
+class CompareScreen(BudgetKeysScreen[Handoff | None]):
+    """Columns side by side, one prompt for all. Dismissed with a ``Handoff`` or ``None``.
 
     ``columns`` are the starting columns; ``pool`` holds their backends (and builds added ones);
     ``base`` is the chat history every column (also an added one) starts from.
@@ -109,7 +110,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.round: CompareRound | None = None
         self.worker: Worker[None] | None = None
         self._stop_soon = False
-        self._promoted: Promotion | None = None
+        self._promoted: Handoff | None = None
 
     def compose(self) -> ComposeResult:
         system = next((m.text for m in self.base if m.role == "system"), "")
@@ -391,11 +392,5 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
             return
         view = self.focused_view
         column = view.column
-        self._promoted = Promotion(
-            name=self.pool.name_of(column.backend),
-            backend=column.backend,
-            budget=column.budget.limit,
-            entries=tuple(view.entries),
-            conversation_id=column.conversation_id,
-        )
+        self._promoted = handoff(self.pool.name_of(column.backend), column, view.entries)
         self.dismiss(self._promoted)

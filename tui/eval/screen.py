@@ -17,7 +17,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -29,9 +28,9 @@ from backends.errors import PonderError, redact
 from backends.evals.report import ALL, Report, build_report
 from backends.evals.results import TaskResult
 from backends.evals.runner import EvalRunner, Progress, Strategy, default_results_path
-from backends.evals.tasks import TaskSet
+from backends.evals.tasks import TaskSet, load_task_set_named
+from tui.bindings import screen_bindings
 from tui.chat.services import BackendFactory, ChatServices
-from tui.cli.eval import load_task_set
 from tui.eval.detail import ResultView, results_heading
 from tui.eval.plot import PlotPanel
 from tui.eval.setup import EvalChoice, EvalSetup
@@ -75,7 +74,7 @@ class BackendCache:
 class StrategyResults(ModalScreen[None]):
     """Every result of one strategy (in task order): prompt, expected, thinking, answer."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="eval_results_close")]  # noqa: RUF012
+    BINDINGS = screen_bindings("eval_results")
     DEFAULT_CSS = """
     StrategyResults { align: center middle; }
     StrategyResults #eval-results {
@@ -109,11 +108,7 @@ class EvalScreen(Screen[None]):
     dir); ``concurrency`` is requests at once per remote backend (local ones run one at a time).
     """
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+r", "run", "Run", id="eval_run"),
-        Binding("escape", "close", "Cancel run / close", id="eval_close"),
-        Binding("ctrl+t", "next_group", "Per tag", id="eval_group"),
-    ]
+    BINDINGS = screen_bindings("eval")
     DEFAULT_CSS = """
     EvalScreen { layout: vertical; }
     EvalScreen #eval-progress-row { height: 1; padding: 0 1; }
@@ -171,7 +166,7 @@ class EvalScreen(Screen[None]):
             return
         try:
             choice = self.query_one(EvalSetup).choice()
-            tasks = load_task_set(choice.tasks, choice.limit)
+            tasks = load_task_set_named(choice.tasks, choice.limit)
         except PonderError as exc:
             self._show_status(f"✗ {exc.message}" + (f" — {exc.hint}" if exc.hint else ""))
             return

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -31,6 +29,8 @@ from backends.store.history import (
     rename_chat,
     search,
 )
+from tui.bindings import screen_bindings
+from tui.chat.handoff import ChatChoice
 from tui.chat.history import ChatHistory
 from tui.history.search import NO_TITLE, chat_row, flat, hit_row
 from tui.safe_text import printable
@@ -43,32 +43,16 @@ RENAME_PLACEHOLDER = "new title — enter saves, esc keeps the old one"
 SEARCH_HELP = "enter: open the chat at that message · esc: close · clear the box for all chats"
 
 
-@dataclass(frozen=True)
-class ChatChoice:
-    """The chat to open; ``message_id``: scroll to it (its thinking open if ``in_thinking``)."""
-
-    chat_id: int
-    message_id: int | None = None
-    in_thinking: bool = False
-
-
 class ChatOptions(OptionList):
     """The rows of the chat list; plain keys act here only (the search box keeps its typing)."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("r,f2", "screen.rename", "Rename", id="chats_rename"),
-        Binding("d,delete", "screen.delete", "Delete", id="chats_delete"),
-        Binding("slash", "screen.focus_search", "Search", id="chats_find"),
-    ]
+    BINDINGS = screen_bindings("chat_rows")
 
 
 class ConfirmDelete(ModalScreen[bool]):
     """Ask before deleting a chat; returns ``True`` to delete."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("y", "answer(True)", "Delete", id="delete_yes"),
-        Binding("n,escape", "answer(False)", "Keep", id="delete_no"),
-    ]
+    BINDINGS = screen_bindings("confirm_delete")
     AUTO_FOCUS = "#no"  # the safe answer is the default
     DEFAULT_CSS = """
     ConfirmDelete { align: center middle; }
@@ -105,11 +89,7 @@ class ConfirmDelete(ModalScreen[bool]):
 class ChatListScreen(ModalScreen[ChatChoice | None]):
     """Saved chats, or search hits while the search box has words. See the module docstring."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", "Close", id="chats_close"),
-        Binding("ctrl+f", "focus_search", "Search", id="chats_search"),
-        Binding("down", "focus_list", "Results", show=False, id="chats_results"),
-    ]
+    BINDINGS = screen_bindings("chat_list")
     DEFAULT_CSS = """
     ChatListScreen { align: center middle; }
     #chat-list { width: 96; height: 90%; border: round $user-border; background: $status-bg;

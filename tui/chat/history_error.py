@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from backends.store.errors import HistoryError, HistoryLocked
+from tui.bindings import screen_bindings
 from tui.safe_text import printable
 
 FRESH, WITHOUT = "fresh", "without"
@@ -36,10 +36,7 @@ def choice_text(error: HistoryError) -> str:
 class HistoryErrorScreen(ModalScreen[str]):
     """The problem, its fix, and two buttons: start fresh or continue without history."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("f", "choose('fresh')", "Start fresh", id="history_fresh"),
-        Binding("c,escape", "choose('without')", "Continue without history", id="history_without"),
-    ]
+    BINDINGS = screen_bindings("history_error")
     AUTO_FOCUS = f"#{WITHOUT}"  # the choice that changes nothing
     DEFAULT_CSS = """
     HistoryErrorScreen { align: center middle; }
