@@ -1,16 +1,16 @@
 """The full messages behind one strategy's row: prompt, expected, thinking, answer, verdict.
 
-Model text (answer, thinking, error messages) is data: it goes into ``rich.text.Text`` objects
-with control characters made visible, never through markup.
+Model text (answer, thinking, error messages) is data: it goes into ``Content`` objects with
+control characters made visible, never through markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Static
 
 from backends.evals.results import TaskResult
@@ -48,12 +48,9 @@ def meter_text(result: TaskResult) -> str:
     return " · ".join(parts)
 
 
-def field(label: str, body: str) -> Text:
+def field(label: str, body: str) -> Content:
     """``label`` in bold, then ``body`` as literal text."""
-    text = Text()
-    text.append(f"{label}: ", style="bold")
-    text.append(printable(body))
-    return text
+    return Content.assemble((f"{label}: ", "bold"), printable(body))
 
 
 class ResultView(Vertical):
@@ -78,7 +75,7 @@ class ResultView(Vertical):
 
     def compose(self) -> ComposeResult:
         result = self.result
-        yield Static(Text(f"{printable(result.task_id)}  {printable(verdict(result))}"),
+        yield Static(Content(f"{printable(result.task_id)}  {printable(verdict(result))}"),
                      classes="eval-verdict")  # fmt: skip
         if self.eval_task is not None:
             if self.eval_task.system:
@@ -90,15 +87,15 @@ class ResultView(Vertical):
             tokens = "" if result.usage.reasoning is None else f" ({result.usage.reasoning} tok)"
             yield Static(field(f"thinking{tokens}", result.thinking), classes="eval-thinking")
         yield Static(field("answer", result.text or "(empty)"), classes="eval-answer")
-        yield Static(Text(printable(meter_text(result))), classes="eval-meter")
+        yield Static(Content(printable(meter_text(result))), classes="eval-meter")
 
 
-def results_heading(strategy: str, group: str, results: Sequence[TaskResult]) -> Text:
+def results_heading(strategy: str, group: str, results: Sequence[TaskResult]) -> Content:
     """``local:256 · all tasks · 5/8 correct · 0 errors`` (plain text)."""
     correct = sum(1 for result in results if result.correct)
     errors = sum(1 for result in results if result.error is not None)
     where = "all tasks" if group == "all" else f"tag {group}"
-    return Text(
+    return Content(
         f"{printable(strategy)} · {printable(where)} · {correct}/{len(results)} correct · "
         f"{errors} errors"
     )

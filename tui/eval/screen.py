@@ -14,10 +14,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, ProgressBar, Static
@@ -84,7 +84,7 @@ class StrategyResults(ModalScreen[None]):
     StrategyResults #eval-results-title { text-style: bold; padding: 0 0 1 0; }
     """
 
-    def __init__(self, heading: Text, views: list[ResultView]) -> None:
+    def __init__(self, heading: Content, views: list[ResultView]) -> None:
         super().__init__()
         self.heading = heading
         self.views = views
@@ -274,7 +274,7 @@ class EvalScreen(Screen[None]):
 
     def _show_status(self, text: str) -> None:
         self.status = printable(text)
-        self.query_one("#eval-status", Static).update(Text(self.status))
+        self.query_one("#eval-status", Static).update(Content(self.status))
 
     def action_next_group(self) -> None:
         groups = [ALL, *(self.report.by_tag if self.report else [])]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, SelectionList
 from textual.widgets.selection_list import Selection
 
@@ -105,7 +105,7 @@ class EvalSetup(Vertical):
 
     def _backends(self) -> SelectionList[str]:
         options = [
-            Selection(Text(printable(name)), name, name == self.current_backend)
+            Selection(Content(printable(name)), name, name == self.current_backend)
             for name in self.backend_names
         ]
         backends: SelectionList[str] = SelectionList(*options, id="eval-backends")
