@@ -28,6 +28,7 @@ class Kind:
     self-hosted server or an in-process model). ``local``: runs on this machine (in-process, or a
     daemon on localhost by default), so it shares the CPU and is billed by hardware time.
     ``model_file``: the model is a file on this machine (checked without loading it).
+    ``url_spec``: ``KIND:URL`` on the command line names the server (which picks its model).
     ``provider`` names the provider in messages ("OpenAI rejected the key").
     """
 
@@ -40,6 +41,7 @@ class Kind:
     price_id: str | None = None
     local: bool = False
     model_file: bool = False
+    url_spec: bool = False
 
     def backend_class(self) -> type[Backend]:
         """The backend class, imported now."""
@@ -56,7 +58,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("llama", "backends.local.backend:LocalBackend", "llama.cpp",
              local=True, model_file=True),
-        Kind("openai-compat", f"{_CHAT}:OpenAICompatBackend", "openai-compat"),
+        Kind("openai-compat", f"{_CHAT}:OpenAICompatBackend", "openai-compat", url_spec=True),
         Kind("openai", f"{_CHAT}:OpenAIChatBackend", "OpenAI",
              _OPENAI, "OPENAI_API_KEY", needs_key=True, price_id="openai"),
         Kind("openai-responses", "backends.remote.openai_responses:OpenAIResponsesBackend",
@@ -76,8 +78,8 @@ KINDS: dict[str, Kind] = {
         Kind("ollama", "backends.remote.ollama:OllamaBackend", "Ollama",
              "http://127.0.0.1:11434", local=True),
         Kind("llama-server", f"{_CHAT}:LlamaServerBackend", "llama-server",
-             "http://127.0.0.1:8080/v1"),
-        Kind("vllm", f"{_CHAT}:VLLMBackend", "vLLM", "http://127.0.0.1:8000/v1"),
+             "http://127.0.0.1:8080/v1", url_spec=True),
+        Kind("vllm", f"{_CHAT}:VLLMBackend", "vLLM", "http://127.0.0.1:8000/v1", url_spec=True),
     )
 }  # fmt: skip
 

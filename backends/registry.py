@@ -45,9 +45,8 @@ def entry_for(settings: Settings, name_or_spec: str) -> tuple[str, BackendEntry]
         )
     if kind == "llama":
         return spec, BackendEntry(kind="llama", model=rest)
-    if kind in ("openai-compat", "llama-server", "vllm") and rest.startswith(
-        ("http://", "https://")
-    ):
+    info = KINDS.get(kind)
+    if info is not None and info.url_spec and rest.startswith(("http://", "https://")):
         return spec, BackendEntry(kind=kind, base_url=rest.rstrip("/"))
     backend_class(kind)  # raises for an unknown kind
     return spec, BackendEntry(kind=kind, model=rest)
