@@ -333,6 +333,7 @@ class AnthropicBackend(HTTPBackend):
 
     kind = "anthropic"
     Options = AnthropicOptions
+    options: AnthropicOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="approximate")  # fmt: skip
     wire_class = AnthropicWire

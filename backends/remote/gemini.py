@@ -309,6 +309,7 @@ class GeminiBackend(HTTPBackend):
 
     kind = "gemini"
     Options = GeminiOptions
+    options: GeminiOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="approximate")  # fmt: skip
     wire_class = GeminiWire

@@ -98,6 +98,7 @@ class HTTPBackend(Backend):
     """
 
     Options: ClassVar[type[BaseModel]] = HTTPOptions
+    options: HTTPOptions  # an instance of ``Options``: a subclass narrows this annotation too
     wire_class: ClassVar[type[ProviderWire] | None] = None
     # Model used when the spec names none ("" or "default"); None keeps "default" (servers
     # that pick their own model).
@@ -114,7 +115,7 @@ class HTTPBackend(Backend):
         register_url_secrets(spec.base_url)
         register_url_secrets(spec.name)
         self.name = redact_all(self.name)
-        self.options: Any = _options_for(type(self), spec.options)
+        self.options = _options_for(type(self), spec.options)
         self._client: httpx.AsyncClient | None = None
         self._wire: WireFormat | None = None
         self._models: list[str] | None = None
@@ -416,11 +417,13 @@ def _safe_end(parser: StreamParser) -> ParsedEnd:
         return ParsedEnd()
 
 
-def _options_for(cls: type[HTTPBackend], options: BaseModel) -> BaseModel:
+def _options_for(cls: type[HTTPBackend], options: BaseModel) -> HTTPOptions:
     """``options`` as an instance of ``cls.Options`` (defaults when the spec carries none)."""
-    if isinstance(options, cls.Options):
-        return options
-    return cls.Options.model_validate(options.model_dump())
+    if not isinstance(options, cls.Options):
+        options = cls.Options.model_validate(options.model_dump())
+    if not isinstance(options, HTTPOptions):
+        raise TypeError(f"{cls.__name__}.Options must subclass HTTPOptions")
+    return options
 
 
 def _request_id(headers: httpx.Headers) -> str | None:

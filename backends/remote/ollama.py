@@ -247,6 +247,7 @@ class OllamaBackend(HTTPBackend):
 
     kind = "ollama"
     Options = OllamaOptions
+    options: OllamaOptions
     capabilities = Capabilities(can_think=True, thinking_text="full", budget_precision="on_off",
                                 local=KINDS["ollama"].local)  # fmt: skip
     wire_class = OllamaWire

@@ -114,6 +114,7 @@ class ChatBackend(HTTPBackend):
     """A Chat Completions backend; ``flavor`` picks the budget fields and capabilities."""
 
     Options = ChatOptions
+    options: ChatOptions
     flavor: type[ChatFlavor] = ChatFlavor
 
     def __init__(self, spec: Any) -> None:
@@ -145,6 +146,7 @@ class OpenAICompatBackend(ChatBackend):
 
     kind = "openai-compat"
     Options = CompatOptions
+    options: CompatOptions
     capabilities = ChatFlavor.capabilities
 
     def flavor_class(self) -> type[ChatFlavor]:
@@ -154,6 +156,7 @@ class OpenAICompatBackend(ChatBackend):
 class OpenAIChatBackend(ChatBackend):
     kind = "openai"
     Options = OpenAIOptions
+    options: OpenAIOptions
     flavor = OpenAIFlavor
     capabilities = OpenAIFlavor.capabilities
 
@@ -161,6 +164,7 @@ class OpenAIChatBackend(ChatBackend):
 class DeepSeekBackend(ChatBackend):
     kind = "deepseek"
     Options = DeepSeekOptions
+    options: DeepSeekOptions
     flavor = DeepSeekFlavor
     capabilities = DeepSeekFlavor.capabilities
 
@@ -168,6 +172,7 @@ class DeepSeekBackend(ChatBackend):
 class OpenRouterBackend(ChatBackend):
     kind = "openrouter"
     Options = OpenRouterOptions
+    options: OpenRouterOptions
     flavor = OpenRouterFlavor
     capabilities = OpenRouterFlavor.capabilities
 
@@ -178,6 +183,7 @@ class OpenRouterBackend(ChatBackend):
 class LlamaServerBackend(ChatBackend):
     kind = "llama-server"
     Options = LlamaServerOptions
+    options: LlamaServerOptions
     flavor = LlamaServerFlavor
     capabilities = LlamaServerFlavor.capabilities
 
@@ -185,6 +191,7 @@ class LlamaServerBackend(ChatBackend):
 class VLLMBackend(ChatBackend):
     kind = "vllm"
     Options = VLLMOptions
+    options: VLLMOptions
     flavor = VLLMFlavor
     capabilities = VLLMFlavor.capabilities
 

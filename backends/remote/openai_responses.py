@@ -283,6 +283,7 @@ class OpenAIResponsesBackend(HTTPBackend):
 
     kind = "openai-responses"
     Options = ResponsesOptions
+    options: ResponsesOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="bucketed")  # fmt: skip
     wire_class = ResponsesWire
