@@ -2,10 +2,12 @@
 
 A provider adapter is two small pieces with no I/O, so each can be tested on recorded bytes:
 
-* a ``WireFormat`` that builds the HTTP call for a ``ChatRequest`` and turns an error response
-  into one of ponder's errors;
+* a ``WireFormat`` (a ``ProviderWire`` dataclass: model, key, base URL, key variable, options)
+  that builds the HTTP call for a ``ChatRequest`` and turns an error response into one of
+  ponder's errors;
 * a ``StreamParser`` (one per request) fed one framed message at a time (an SSE event's data, or
-  one NDJSON line) that returns ponder events and, at the end, a ``ParsedEnd`` summary.
+  one NDJSON line) that returns ponder events and, at the end, a ``ParsedEnd`` summary of the
+  end-of-stream state it keeps (stop reason, usage, model, error, extra).
 
 ``backends.remote.http.HTTPBackend`` owns everything else: the connection, framing (SSE or
 NDJSON), retries with backoff before the first token, Retry-After, stall detection, and turning
