@@ -3,12 +3,12 @@
 A subclass declares ``kind`` (its row in ``backends.kinds`` gives the default base URL, the key
 variable, whether a key is required and the provider's name), ``Options`` (a subclass of
 ``HTTPOptions``), ``capabilities`` and ``wire_class`` (its ``ProviderWire``; or it overrides
-``make_wire``). Everything else is
-here: the ``httpx.AsyncClient``, SSE framing (httpx-sse) and NDJSON framing, stall detection (a
-per-read timeout: comments and pings count as liveness), retries before the first token
-(429 honouring the server's hint, 5xx/529 with exponential backoff and jitter, within a bounded
-total wait, each shown as ``StatusNote("retrying")``), and turning transport failures into
-``Finished(INTERRUPTED)`` with the partial output kept. Provider JSON never reaches this module.
+``make_wire``). Everything else is here: the ``httpx.AsyncClient``, SSE framing (httpx-sse) and
+NDJSON framing, stall detection (a per-read timeout: comments and pings count as liveness),
+retries before the first token (429 honouring the server's hint, 5xx/529 with exponential
+backoff and jitter, within a bounded total wait, each shown as ``StatusNote("retrying")``), and
+turning transport failures into ``Finished(INTERRUPTED)`` with the partial output kept. Provider
+JSON never reaches this module.
 """
 
 from __future__ import annotations
