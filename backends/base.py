@@ -108,6 +108,17 @@ class Backend(abc.ABC):
     def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """Yield the reply's events, ending with ``Finished``; see ``stream``."""
 
+    async def prepare(self) -> None:
+        """Load what the first request needs (a local model) so it need not wait; nothing to do
+        by default. Safe to call again and while a request runs (``stream`` prepares on its own
+        when nobody did). Raises ``ModelLoadError`` / ``ConfigError`` when it cannot."""
+        return None
+
+    @property
+    def prepared(self) -> bool:
+        """True when ``prepare`` has nothing (left) to do: the first request will not wait."""
+        return True
+
     async def list_models(self) -> list[str]:
         """Models this backend can serve; the default is just the configured one."""
         return [self.model]
@@ -140,6 +151,16 @@ class Backend(abc.ABC):
     def output_cap(self) -> int | None:
         """The most tokens a reply may take by this backend's own setting (a local model's
         ``max_tokens`` option), thinking included; ``None`` when the provider sets its own."""
+        return None
+
+    def threads(self) -> int | None:
+        """The CPU threads this backend decodes with by its own setting (a local model's
+        ``n_threads``); ``None`` when it sets none (the runtime's default, or not on this CPU)."""
+        return None
+
+    def gpu_layers(self) -> int | None:
+        """Layers this backend offloads to a GPU by its own setting (-1 = all, 0 = none);
+        ``None`` when it sets none."""
         return None
 
     def context_size(self) -> int | None:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from backends.events import Usage
+from backends.kinds import KINDS
 
 if TYPE_CHECKING:
     import genai_prices
@@ -29,21 +30,6 @@ if TYPE_CHECKING:
     from pydantic import ConfigDict
 
 MTOK = 1_000_000
-
-# ponder backend kinds -> genai-prices provider ids. Other strings are passed through unchanged,
-# so a genai-prices id ("groq", "x-ai", "mistral") works too.
-PROVIDER_IDS: dict[str, str] = {
-    "openai": "openai",
-    "openai-responses": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google",
-    "google": "google",
-    "deepseek": "deepseek",
-    "openrouter": "openrouter",
-}
-
-# Kinds that run on hardware the user pays for, not per token: no API price.
-LOCAL_KINDS = frozenset({"local", "llama", "ollama", "llama-server", "vllm", "openai-compat"})
 
 
 @dataclass(frozen=True)
@@ -150,10 +136,9 @@ def default_hardware_rate(*, gpu: bool = False, cores: int | None = None) -> flo
     return CPU_USD_PER_VCPU_HOUR * max(cores or os.cpu_count() or 1, 1)
 
 
-def _gpu_in_use(options: object) -> bool:
-    layers = getattr(options, "n_gpu_layers", None)
-    if layers is not None:
-        return layers != 0
+def _gpu_in_use(gpu_layers: int | None) -> bool:
+    if gpu_layers is not None:
+        return gpu_layers != 0
     llama = sys.modules.get("llama_cpp")  # never imported here: only asked when already loaded
     try:
         return bool(llama is not None and llama.llama_supports_gpu_offload())
@@ -161,17 +146,18 @@ def _gpu_in_use(options: object) -> bool:
         return False
 
 
-def hardware_rate(per_hour: float | None, options: object = None) -> float:
+def hardware_rate(
+    per_hour: float | None, *, threads: int | None = None, gpu_layers: int | None = None
+) -> float:
     """The USD per hour to bill a local backend: its own setting, else the default.
 
-    ``options`` (the backend's options model, if any) tells the cores (``n_threads``) and
-    whether layers go to a GPU (``n_gpu_layers``).
+    ``threads`` and ``gpu_layers`` are what the backend reports (``Backend.threads()``,
+    ``Backend.gpu_layers()``): the cores it decodes with and whether layers go to a GPU;
+    ``None`` when it does not set them.
     """
     if per_hour is not None:
         return per_hour
-    return default_hardware_rate(
-        gpu=_gpu_in_use(options), cores=getattr(options, "n_threads", None)
-    )
+    return default_hardware_rate(gpu=_gpu_in_use(gpu_layers), cores=threads)
 
 
 def hardware_cost(per_hour: float, seconds: float) -> Cost:
@@ -197,10 +183,20 @@ def format_usd(amount: float | None, *, estimated: bool = False, approx: bool = 
 
 
 def genai_provider_id(provider: str | None) -> str | None:
-    """Return the genai-prices provider id for a ponder kind (``None`` lets it guess)."""
+    """Return the genai-prices provider id for a ponder kind (``backends.kinds``); any other
+    string is passed through, so a genai-prices id ("groq", "x-ai") works too. ``None`` lets
+    genai-prices guess from the model name."""
     if provider is None:
         return None
-    return PROVIDER_IDS.get(provider.lower(), provider.lower())
+    kind = KINDS.get(provider.lower())
+    return kind.price_id if kind is not None and kind.price_id else provider.lower()
+
+
+def has_api_price(provider: str | None) -> bool:
+    """False for kinds that run on hardware the user pays for (self-hosted servers, in-process
+    models): no per-token price, whatever the model is called."""
+    kind = KINDS.get(provider.lower()) if provider is not None else None
+    return kind is None or kind.price_id is not None
 
 
 class PriceBook:
@@ -237,7 +233,7 @@ class PriceBook:
                 cached_per_mtok=override.cached_input,
                 cache_write_per_mtok=override.cache_write,
             )
-        if provider is not None and provider.lower() in LOCAL_KINDS:
+        if not has_api_price(provider):
             return None
         return _genai_cost(genai_provider_id(provider), model, usage, at)
 

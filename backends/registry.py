@@ -7,10 +7,8 @@ bare ``http(s)://…/v1`` URL; ``KIND:MODEL`` for any remote kind (``anthropic:c
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -18,52 +16,7 @@ from pydantic import SecretStr, ValidationError
 from backends.base import Backend, BackendSpec
 from backends.config import BackendEntry, Settings, describe_validation_error
 from backends.errors import ConfigError, PonderError, register_secret
-
-
-@dataclass(frozen=True, slots=True)
-class Kind:
-    """Where a backend kind lives and its defaults."""
-
-    target: str  # "module:Class"
-    base_url: str | None = None
-    key_env: str | None = None
-    needs_key: bool = False
-    local_file: bool = False
-
-
-KINDS: dict[str, Kind] = {
-    "llama": Kind("backends.local.backend:LocalBackend", local_file=True),
-    "openai-compat": Kind("backends.remote.openai_compat:OpenAICompatBackend"),
-    "openai": Kind(
-        "backends.remote.openai_compat:OpenAIChatBackend",
-        "https://api.openai.com/v1", "OPENAI_API_KEY", needs_key=True,
-    ),
-    "openai-responses": Kind(
-        "backends.remote.openai_responses:OpenAIResponsesBackend",
-        "https://api.openai.com/v1", "OPENAI_API_KEY", needs_key=True,
-    ),
-    "anthropic": Kind(
-        "backends.remote.anthropic:AnthropicBackend",
-        "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", needs_key=True,
-    ),
-    "gemini": Kind(
-        "backends.remote.gemini:GeminiBackend",
-        "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", needs_key=True,
-    ),
-    "deepseek": Kind(
-        "backends.remote.openai_compat:DeepSeekBackend",
-        "https://api.deepseek.com", "DEEPSEEK_API_KEY", needs_key=True,
-    ),
-    "openrouter": Kind(
-        "backends.remote.openai_compat:OpenRouterBackend",
-        "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", needs_key=True,
-    ),
-    "ollama": Kind("backends.remote.ollama:OllamaBackend", "http://127.0.0.1:11434"),
-    "llama-server": Kind(
-        "backends.remote.openai_compat:LlamaServerBackend", "http://127.0.0.1:8080/v1"
-    ),
-    "vllm": Kind("backends.remote.openai_compat:VLLMBackend", "http://127.0.0.1:8000/v1"),
-}  # fmt: skip
+from backends.kinds import KINDS
 
 
 def backend_class(kind: str) -> type[Backend]:
@@ -72,10 +25,7 @@ def backend_class(kind: str) -> type[Backend]:
     if info is None:
         known = ", ".join(sorted(KINDS))
         raise ConfigError(f"unknown backend kind '{kind}'", f"use one of: {known}")
-    module_name, _, class_name = info.target.partition(":")
-    module = importlib.import_module(module_name)
-    cls: type[Backend] = getattr(module, class_name)
-    return cls
+    return info.backend_class()
 
 
 def entry_for(settings: Settings, name_or_spec: str) -> tuple[str, BackendEntry]:
@@ -95,9 +45,8 @@ def entry_for(settings: Settings, name_or_spec: str) -> tuple[str, BackendEntry]
         )
     if kind == "llama":
         return spec, BackendEntry(kind="llama", model=rest)
-    if kind in ("openai-compat", "llama-server", "vllm") and rest.startswith(
-        ("http://", "https://")
-    ):
+    info = KINDS.get(kind)
+    if info is not None and info.url_spec and rest.startswith(("http://", "https://")):
         return spec, BackendEntry(kind=kind, base_url=rest.rstrip("/"))
     backend_class(kind)  # raises for an unknown kind
     return spec, BackendEntry(kind=kind, model=rest)
@@ -166,7 +115,7 @@ def static_availability(entry: BackendEntry, env: Mapping[str, str] | None = Non
         return f"no key: set {key_env}"
     if entry.api_key_env and not env.get(entry.api_key_env):
         return f"no key: set {entry.api_key_env}"
-    if info.local_file and entry.model and entry.model != "embedded":
+    if info.model_file and entry.model and entry.model != "embedded":
         from backends.local.catalog import resolve_pulled  # no llama_cpp, no huggingface_hub
 
         try:

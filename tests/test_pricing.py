@@ -189,8 +189,6 @@ def test_format_usd_marks_a_local_estimate_with_approx():
 
 
 def test_hardware_rate_defaults_are_documented_and_never_zero():
-    from types import SimpleNamespace
-
     from backends.pricing import (
         CPU_USD_PER_VCPU_HOUR,
         GPU_USD_PER_HOUR,
@@ -203,7 +201,6 @@ def test_hardware_rate_defaults_are_documented_and_never_zero():
     assert hardware_rate(None) > 0
     assert hardware_rate(0.0) == 0.0  # the user said so
     assert hardware_rate(2.5) == 2.5
-    cpu_opts = SimpleNamespace(n_threads=2, n_gpu_layers=0)
-    assert hardware_rate(None, cpu_opts) == pytest.approx(2 * CPU_USD_PER_VCPU_HOUR)
-    gpu_opts = SimpleNamespace(n_threads=2, n_gpu_layers=-1)
-    assert hardware_rate(None, gpu_opts) == GPU_USD_PER_HOUR
+    cpu = hardware_rate(None, threads=2, gpu_layers=0)
+    assert cpu == pytest.approx(2 * CPU_USD_PER_VCPU_HOUR)
+    assert hardware_rate(None, threads=2, gpu_layers=-1) == GPU_USD_PER_HOUR

@@ -289,14 +289,11 @@ class CompareRound:
         column happened to go first and skew the comparison.
         """
         backend = run.column.backend
-        load = getattr(backend, "load", None)
-        if not backend.capabilities.local or not callable(load):
-            return
-        if getattr(backend, "loaded", None) is not None:
+        if backend.prepared:
             return
         self._set_status(run, "loading")
         self._emit(run, StatusNote("loading", f"loading {short_name(backend)}"))
-        await load()
+        await backend.prepare()
 
     def _end(self, run: ColumnRun, finished: Finished) -> None:
         if run.finished is None:

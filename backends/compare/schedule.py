@@ -36,12 +36,13 @@ POLICIES: tuple[Policy, ...] = ("auto", "queue", "concurrent")
 
 
 def backend_threads(backend: Backend, cores: int) -> int:
-    """How many cores a local backend decodes with: its ``n_threads`` option, else the default.
+    """How many cores a local backend decodes with: its own setting (``threads()``), else the
+    default.
 
     The default is llama-cpp-python's own: half the machine's cores, at least one.
     """
-    threads = getattr(backend.spec.options, "n_threads", None)
-    if not isinstance(threads, int) or threads <= 0:
+    threads = backend.threads()
+    if threads is None or threads <= 0:
         threads = max((os.cpu_count() or 1) // 2, 1)
     return max(min(threads, cores), 1)
 

@@ -110,14 +110,13 @@ def default_results_path(task_source: str) -> Path:
 
 
 def output_cap(backend: Backend, max_tokens: int | None) -> int | None:
-    """The output cap a request to ``backend`` has: the run's, else the backend's option."""
-    return max_tokens or getattr(backend.spec.options, "max_tokens", None)
+    """The output cap a request to ``backend`` has: the run's, else the backend's own."""
+    return max_tokens or backend.output_cap()
 
 
 def context_size(backend: Backend) -> int | None:
-    """The context window when the backend's options say (local ``n_ctx``; 0 = unknown)."""
-    n_ctx = getattr(backend.spec.options, "n_ctx", None)
-    return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else None
+    """The context window when the backend knows it (a local model's ``n_ctx``)."""
+    return backend.context_size()
 
 
 class EvalRunner:
@@ -343,7 +342,11 @@ class EvalRunner:
             backend.model,
             self.prices,
             local=backend.capabilities.local,
-            hardware_cost_per_hour=hardware_rate(spec.hardware_cost_per_hour, spec.options),
+            hardware_cost_per_hour=hardware_rate(
+                spec.hardware_cost_per_hour,
+                threads=backend.threads(),
+                gpu_layers=backend.gpu_layers(),
+            ),
         )
         self.calls += 1
         error: BaseException | None = None

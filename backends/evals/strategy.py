@@ -109,7 +109,11 @@ def backend_identity(backend: Backend) -> dict[str, Any]:
         "base_url": spec.base_url,
         "options": _public_options(spec.options),
         "hardware_per_hour": (
-            hardware_rate(spec.hardware_cost_per_hour, spec.options)
+            hardware_rate(
+                spec.hardware_cost_per_hour,
+                threads=backend.threads(),
+                gpu_layers=backend.gpu_layers(),
+            )
             if backend.capabilities.local
             else None
         ),

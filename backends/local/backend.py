@@ -22,6 +22,7 @@ from backends.base import Backend, BackendSpec
 from backends.capabilities import Capabilities
 from backends.errors import ContextTooLong, ModelLoadError, PonderError, ProviderError
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
+from backends.kinds import KINDS
 from backends.local.decoder import ReplyDecoder, ReplyTrace
 from backends.local.formats import suggested_budget
 from backends.local.gguf_header import GGUFHeaderError, peek_format
@@ -62,7 +63,7 @@ class LocalBackend(Backend):
         thinking_text="full",
         budget_precision="exact",
         live_budget=True,
-        local=True,
+        local=KINDS["llama"].local,
         reports_usage=True,
     )
 
@@ -117,6 +118,14 @@ class LocalBackend(Backend):
                 self.capabilities = replace(type(self).capabilities, thinking_format=fmt)
         return self._loaded
 
+    async def prepare(self) -> None:
+        """Load the model now (see ``load``)."""
+        await self.load()
+
+    @property
+    def prepared(self) -> bool:
+        return self._loaded is not None
+
     def thinking_format(self) -> str | None:
         """The model's thinking format ("prompted", "r1", "qwen3", "smollm3", "harmony").
 
@@ -138,6 +147,12 @@ class LocalBackend(Backend):
 
     def output_cap(self) -> int | None:
         return self.options.max_tokens
+
+    def threads(self) -> int | None:
+        return self.options.n_threads
+
+    def gpu_layers(self) -> int | None:
+        return self.options.n_gpu_layers
 
     def context_size(self) -> int | None:
         return self.options.n_ctx if self.options.n_ctx > 0 else None  # 0: the model's own

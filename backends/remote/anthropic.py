@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import Field
@@ -45,13 +45,11 @@ from backends.remote.anthropic_content import (
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
-from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, ProviderWire, StreamParser
 from backends.request import ChatRequest, Message
 
 FORMAT = "anthropic-messages"
 API_VERSION = "2023-06-01"
-DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
-DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 ADAPTIVE = {"type": "adaptive", "display": "summarized"}
 THINKING = ("thinking", "redacted_thinking")
 ThinkingMode = Literal["auto", "budget", "adaptive", "adaptive_only"]
@@ -158,24 +156,16 @@ def _last_cacheable(turn: dict) -> dict | None:
     return next((b for b in reversed(turn["content"]) if b.get("type") not in THINKING), None)
 
 
-class AnthropicWire(WireFormat):
+@dataclass(eq=False, kw_only=True)
+class AnthropicWire(ProviderWire):
     """Builds Messages requests and reads Anthropic errors."""
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        key_env: str | None = None,
-        options: AnthropicOptions | None = None,
-    ) -> None:
-        self.model = model
-        self.api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.key_env = key_env or DEFAULT_KEY_ENV
-        self.options = options or AnthropicOptions()
-        self.mode = resolve_mode(model, self.options.thinking_mode)
+    kind = "anthropic"
+    options: AnthropicOptions = field(default_factory=AnthropicOptions)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.mode = resolve_mode(self.model, self.options.thinking_mode)
 
     def plan(self, request: ChatRequest) -> tuple[dict[str, Any], str]:
         """Budget fields and their description for ``request``."""
@@ -220,18 +210,13 @@ class AnthropicParser(StreamParser):
     """Messages stream → events; collects the content blocks for the continuation."""
 
     def __init__(self, wire: AnthropicWire, budget_applied: str) -> None:
+        super().__init__(budget_applied)
         self.wire = wire
-        self.budget_applied = budget_applied
         self.blocks: dict[int, dict[str, Any]] = {}
         self.tool_json: dict[int, str] = {}
         self.start_usage: dict[str, Any] = {}
         self.final_usage: dict[str, Any] = {}
-        self.model: str | None = None
-        self.stop_reason: StopReason | None = None
-        self.native_stop: str | None = None
-        self.error: PonderError | None = None
         self.thought = False  # some thinking text was emitted (to separate later blocks)
-        self.unknown = 0
         self.answer = AnswerGate()  # whitespace-only text does not start the answer
         self.redacted = 0  # redacted_thinking blocks: said once in a note, counted at the end
 
@@ -243,7 +228,7 @@ class AnthropicParser(StreamParser):
                 message = msg.get("message") or {}
                 usage = dict(message.get("usage") or {})
                 usage_from(usage)  # a usage of the wrong shape makes the event malformed
-                self.model = message.get("model") or self.model
+                self.saw_model(message.get("model"))
                 self.start_usage = usage
             elif kind == "content_block_start":
                 return self._start(int(msg["index"]), dict(msg["content_block"]))
@@ -255,10 +240,10 @@ class AnthropicParser(StreamParser):
                 self.done = True
             elif kind == "error":
                 message, code = parse_error_body(msg)
-                self.error = self.wire.error(0, message, code)
-                self.stop_reason, self.done = StopReason.ERROR, True
+                self.fail(self.wire.error(0, message, code))
             elif kind not in ("ping", "content_block_stop"):
-                self.unknown += 1  # a new event type: ignored, but counted in Finished.extra
+                # A new event type: ignored, but counted in Finished.extra.
+                self.extra["unknown_events"] = self.extra.get("unknown_events", 0) + 1
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise MalformedEvent(f"bad event {clip(data, 80)!r}: {exc!r}") from exc
         return []
@@ -315,15 +300,15 @@ class AnthropicParser(StreamParser):
         final = {**self.final_usage, **(msg.get("usage") or {})}
         usage = usage_from({**self.start_usage, **final})  # check before changing any state
         if reason:
-            self.native_stop = str(reason)
-            length = self.native_stop in LENGTH_STOPS
+            self.extra["native_stop_reason"] = str(reason)
+            length = str(reason) in LENGTH_STOPS
             self.stop_reason = StopReason.LENGTH if length else StopReason.STOP
         if isinstance(msg.get("usage"), dict):
             self.final_usage = final
             return [UsageUpdate(usage)]
         return []
 
-    def usage(self) -> Usage | None:
+    def final_usage_record(self) -> Usage | None:
         """Final ``message_delta`` usage over ``message_start``'s for missing fields."""
         if not self.start_usage and not self.final_usage:
             return None
@@ -337,20 +322,10 @@ class AnthropicParser(StreamParser):
     def end(self) -> ParsedEnd:
         content = self.content()
         keep = any(block["type"] != "text" for block in content)
-        extra: dict[str, Any] = {"native_stop_reason": self.native_stop} if self.native_stop else {}
-        if self.unknown:
-            extra["unknown_events"] = self.unknown
+        self.usage = self.final_usage_record()
         if self.redacted:
-            extra["redacted_thinking_blocks"] = self.redacted
-        return ParsedEnd(
-            stop_reason=self.stop_reason,
-            usage=self.usage(),
-            model=self.model,
-            continuation={"format": FORMAT, "content": content} if keep else None,
-            error=self.error,
-            budget_applied=self.budget_applied,
-            extra=extra,
-        )
+            self.extra["redacted_thinking_blocks"] = self.redacted
+        return self.summary(continuation={"format": FORMAT, "content": content} if keep else None)
 
 
 class AnthropicBackend(HTTPBackend):
@@ -358,22 +333,16 @@ class AnthropicBackend(HTTPBackend):
 
     kind = "anthropic"
     Options = AnthropicOptions
+    options: AnthropicOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="approximate")  # fmt: skip
-    default_base_url = DEFAULT_BASE_URL
-    default_key_env = DEFAULT_KEY_ENV
-    requires_key = True
-    provider_name = "Anthropic"
+    wire_class = AnthropicWire
     default_model = "claude-sonnet-4-5"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
         if resolve_mode(self.model, self.options.thinking_mode) != "budget":
             self.capabilities = replace(self.capabilities, budget_precision="bucketed")
-
-    def make_wire(self) -> AnthropicWire:
-        return AnthropicWire(self.model, api_key=self.api_key, base_url=self.base_url,
-                             key_env=self.key_env, options=self.options)  # fmt: skip
 
     def auth_headers(self) -> dict[str, str]:
         key = self.api_key

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import Field
@@ -35,12 +35,10 @@ from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, 
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
-from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, ProviderWire, StreamParser
 from backends.request import ChatRequest, Message
 
 FORMAT = "gemini"
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
-DEFAULT_KEY_ENV = "GEMINI_API_KEY"
 LEVELS = ("minimal", "low", "medium", "high")
 ThinkingStyle = Literal["auto", "budget", "level", "none"]
 
@@ -156,23 +154,16 @@ def contents(messages: list[Message]) -> tuple[dict[str, Any] | None, list[dict[
     return ({"parts": [{"text": system}]} if system else None), turns
 
 
-class GeminiWire(WireFormat):
+@dataclass(eq=False, kw_only=True)
+class GeminiWire(ProviderWire):
     """Builds streamGenerateContent requests and reads google.rpc.Status errors."""
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        key_env: str | None = None,
-        options: GeminiOptions | None = None,
-    ) -> None:
-        self.model = model.removeprefix("models/")  # the API lists models as "models/<id>"
-        self.api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.key_env = key_env or DEFAULT_KEY_ENV
-        self.options = options or GeminiOptions()
+    kind = "gemini"
+    options: GeminiOptions = field(default_factory=GeminiOptions)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.model = self.model.removeprefix("models/")  # the API lists models as "models/<id>"
 
     def plan(self, request: ChatRequest) -> tuple[dict[str, Any], str]:
         limit = request.budget.limit
@@ -246,15 +237,10 @@ class GeminiParser(StreamParser):
     """Gemini SSE chunks → events; keeps the model turn's signed parts for the continuation."""
 
     def __init__(self, wire: GeminiWire, budget_applied: str) -> None:
+        super().__init__(budget_applied)
         self.wire = wire
-        self.budget_applied = budget_applied
         self.parts: list[dict[str, Any]] = []
         self.signed = False
-        self.usage: Usage | None = None
-        self.model: str | None = None
-        self.stop_reason: StopReason | None = None
-        self.native_stop: str | None = None
-        self.error: PonderError | None = None
 
     def feed(self, data: str, event: str | None = None) -> list[StreamEvent]:
         try:
@@ -272,26 +258,25 @@ class GeminiParser(StreamParser):
 
     def _chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
         if isinstance(chunk.get("error"), dict):
-            self.error = self.wire.error(0, chunk, "", retry_after_hint({}, json.dumps(chunk)))
-            self.stop_reason, self.done = StopReason.ERROR, True
+            self.fail(self.wire.error(0, chunk, "", retry_after_hint({}, json.dumps(chunk))))
             return []
         meta = chunk.get("usageMetadata")
         usage = usage_from(meta) if isinstance(meta, dict) else None  # checked before any state
         events: list[StreamEvent] = []
-        self.model = chunk.get("modelVersion") or self.model
+        self.saw_model(chunk.get("modelVersion"))
         candidates = chunk.get("candidates") or []
         if candidates:
             candidate = candidates[0]
             for part in (candidate.get("content") or {}).get("parts") or []:
                 events += self._part(part)
             if candidate.get("finishReason"):
-                self.native_stop = str(candidate["finishReason"])
-                self.stop_reason = FINISH.get(self.native_stop, StopReason.STOP)
+                native = str(candidate["finishReason"])
+                self.extra["native_stop_reason"] = native
+                self.stop_reason = FINISH.get(native, StopReason.STOP)
                 self.done = True
         blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
         if blocked and not candidates:
-            self.error = ProviderError(f"Gemini blocked the prompt ({blocked})")
-            self.stop_reason, self.done = StopReason.ERROR, True
+            self.fail(ProviderError(f"Gemini blocked the prompt ({blocked})"))
         if usage is not None:
             self.usage = usage
             events.append(UsageUpdate(usage))
@@ -314,16 +299,8 @@ class GeminiParser(StreamParser):
         return [TextDelta(text)] if isinstance(text, str) and text else []
 
     def end(self) -> ParsedEnd:
-        continuation = {"format": FORMAT, "parts": self.parts} if self.signed else None
-        extra = {"native_stop_reason": self.native_stop} if self.native_stop else {}
-        return ParsedEnd(
-            stop_reason=self.stop_reason,
-            usage=self.usage,
-            model=self.model,
-            continuation=continuation,
-            error=self.error,
-            budget_applied=self.budget_applied,
-            extra=extra,
+        return self.summary(
+            continuation={"format": FORMAT, "parts": self.parts} if self.signed else None
         )
 
 
@@ -332,12 +309,10 @@ class GeminiBackend(HTTPBackend):
 
     kind = "gemini"
     Options = GeminiOptions
+    options: GeminiOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="approximate")  # fmt: skip
-    default_base_url = DEFAULT_BASE_URL
-    default_key_env = DEFAULT_KEY_ENV
-    requires_key = True
-    provider_name = "Gemini"
+    wire_class = GeminiWire
     default_model = "gemini-2.5-flash"
 
     def __init__(self, spec: BackendSpec) -> None:
@@ -347,10 +322,6 @@ class GeminiBackend(HTTPBackend):
         precision = precisions.get(style, "none")
         self.capabilities = replace(self.capabilities, can_think=style != "none",
                                     budget_precision=precision)  # fmt: skip
-
-    def make_wire(self) -> GeminiWire:
-        return GeminiWire(self.model, api_key=self.api_key, base_url=self.base_url,
-                          key_env=self.key_env, options=self.options)  # fmt: skip
 
     def auth_headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self.api_key} if self.api_key else {}

@@ -1,17 +1,18 @@
 """The HTTP transport every remote adapter shares.
 
-A subclass declares ``kind``, ``Options`` (a subclass of ``HTTPOptions``), ``capabilities`` and a
-few class defaults, and implements ``make_wire`` returning its ``WireFormat``. Everything else is
-here: the ``httpx.AsyncClient``, SSE framing (httpx-sse) and NDJSON framing, stall detection (a
-per-read timeout: comments and pings count as liveness), retries before the first token
-(429 honouring the server's hint, 5xx/529 with exponential backoff and jitter, within a bounded
-total wait, each shown as ``StatusNote("retrying")``), and turning transport failures into
-``Finished(INTERRUPTED)`` with the partial output kept. Provider JSON never reaches this module.
+A subclass declares ``kind`` (its row in ``backends.kinds`` gives the default base URL, the key
+variable, whether a key is required and the provider's name), ``Options`` (a subclass of
+``HTTPOptions``), ``capabilities`` and ``wire_class`` (its ``ProviderWire``; or it overrides
+``make_wire``). Everything else is here: the ``httpx.AsyncClient``, SSE framing (httpx-sse) and
+NDJSON framing, stall detection (a per-read timeout: comments and pings count as liveness),
+retries before the first token (429 honouring the server's hint, 5xx/529 with exponential
+backoff and jitter, within a bounded total wait, each shown as ``StatusNote("retrying")``), and
+turning transport failures into ``Finished(INTERRUPTED)`` with the partial output kept. Provider
+JSON never reaches this module.
 """
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import random
 import time
@@ -43,9 +44,17 @@ from backends.events import (
     TextDelta,
     Timings,
 )
+from backends.kinds import Kind, kind_info
 from backends.remote.framing import frames
 from backends.remote.http_errors import retry_after_hint
-from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.remote.wire import (
+    HttpCall,
+    MalformedEvent,
+    ParsedEnd,
+    ProviderWire,
+    StreamParser,
+    WireFormat,
+)
 from backends.request import ChatRequest
 
 MAX_BACKOFF_S = 8.0  # cap of one backoff step (the OpenAI SDK uses 0.5 s doubling up to 8 s)
@@ -81,21 +90,20 @@ class _Run:
 class HTTPBackend(Backend):
     """Base class of every HTTP adapter. See the module docstring for what a subclass provides.
 
-    Class defaults: ``default_base_url`` (used when the spec has none), ``default_key_env``
-    (named in errors when the spec names none), ``requires_key`` (``stream`` raises ``AuthError``
-    before any event when the key is missing), ``models_path`` (GET path under the base URL for
-    ``list_models`` and ``check``; ``None`` when the provider has no such endpoint).
+    The kind's row (``backends.kinds``) gives the base URL used when the spec has none, the key
+    variable named in errors when the spec names none, and whether a key is required
+    (``stream`` raises ``AuthError`` before any event when it is missing). ``models_path`` is
+    the GET path under the base URL for ``list_models`` and ``check`` (``None`` when the
+    provider has no such endpoint).
     """
 
     Options: ClassVar[type[BaseModel]] = HTTPOptions
-    default_base_url: ClassVar[str | None] = None
-    default_key_env: ClassVar[str | None] = None
-    requires_key: ClassVar[bool] = False
+    options: HTTPOptions  # an instance of ``Options``: a subclass narrows this annotation too
+    wire_class: ClassVar[type[ProviderWire] | None] = None
     # Model used when the spec names none ("" or "default"); None keeps "default" (servers
     # that pick their own model).
     default_model: ClassVar[str | None] = None
     models_path: ClassVar[str | None] = "/models"
-    provider_name: ClassVar[str] = ""
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
@@ -107,16 +115,30 @@ class HTTPBackend(Backend):
         register_url_secrets(spec.base_url)
         register_url_secrets(spec.name)
         self.name = redact_all(self.name)
-        self.options: Any = _options_for(type(self), spec.options)
+        self.options = _options_for(type(self), spec.options)
         self._client: httpx.AsyncClient | None = None
         self._wire: WireFormat | None = None
         self._models: list[str] | None = None
 
     # ----- what subclasses use -------------------------------------------------------------
 
-    @abc.abstractmethod
+    @property
+    def kind_info(self) -> Kind:
+        """This kind's row of the kinds table (defaults, provider name)."""
+        return kind_info(self.kind)
+
     def make_wire(self) -> WireFormat:
-        """The wire format for this backend (called once, lazily)."""
+        """The wire format for this backend (called once, lazily): ``wire_class`` built from
+        the model, key, base URL, key variable and options."""
+        if self.wire_class is None:
+            raise NotImplementedError(f"{type(self).__name__} sets no wire_class")
+        return self.wire_class(
+            self.model,
+            api_key=self.api_key,
+            base_url=self.base_url,
+            key_env=self.key_env,
+            options=self.options,
+        )
 
     @property
     def wire(self) -> WireFormat:
@@ -127,7 +149,7 @@ class HTTPBackend(Backend):
     @property
     def base_url(self) -> str:
         """The base URL without a trailing slash. Raises ``ConfigError`` when there is none."""
-        url = self.spec.base_url or self.default_base_url
+        url = self.spec.base_url or self.kind_info.base_url
         if not url:
             raise ConfigError(f"backend '{self.name}' has no base_url", "set base_url in config")
         return url.rstrip("/")
@@ -138,13 +160,13 @@ class HTTPBackend(Backend):
 
     @property
     def key_env(self) -> str | None:
-        """The env var the key comes from (for messages): the spec's, else the class default."""
-        return self.spec.api_key_env or self.default_key_env
+        """The env var the key comes from (for messages): the spec's, else the kind's."""
+        return self.spec.api_key_env or self.kind_info.key_env
 
     @property
     def provider(self) -> str:
         """A short provider name for messages."""
-        return self.provider_name or self.kind or self.name
+        return self.kind_info.provider or self.name
 
     def auth_headers(self) -> dict[str, str]:
         """Headers carrying the key (Bearer by default); used for ``list_models`` / ``check``."""
@@ -157,7 +179,7 @@ class HTTPBackend(Backend):
 
     def missing_key(self) -> str | None:
         """``"set ENV_VAR"`` when a required key is missing, else ``None``."""
-        if self.requires_key and not self.api_key:
+        if self.kind_info.needs_key and not self.api_key:
             return f"set {self.key_env or 'the API key env var'}"
         return None
 
@@ -395,11 +417,13 @@ def _safe_end(parser: StreamParser) -> ParsedEnd:
         return ParsedEnd()
 
 
-def _options_for(cls: type[HTTPBackend], options: BaseModel) -> BaseModel:
+def _options_for(cls: type[HTTPBackend], options: BaseModel) -> HTTPOptions:
     """``options`` as an instance of ``cls.Options`` (defaults when the spec carries none)."""
-    if isinstance(options, cls.Options):
-        return options
-    return cls.Options.model_validate(options.model_dump())
+    if not isinstance(options, cls.Options):
+        options = cls.Options.model_validate(options.model_dump())
+    if not isinstance(options, HTTPOptions):
+        raise TypeError(f"{cls.__name__}.Options must subclass HTTPOptions")
+    return options
 
 
 def _request_id(headers: httpx.Headers) -> str | None:

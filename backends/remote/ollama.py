@@ -20,7 +20,7 @@ error). Usage: input = ``prompt_eval_count`` (missing → unknown, reported as 0
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import Field
@@ -29,6 +29,7 @@ from backends.base import BackendSpec
 from backends.capabilities import Capabilities
 from backends.errors import ModelNotFound, PonderError, ProviderError, clip
 from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
+from backends.kinds import KINDS
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import (
@@ -37,10 +38,9 @@ from backends.remote.http_errors import (
     retry_after_hint,
     status_error,
 )
-from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, ProviderWire, StreamParser
 from backends.request import ChatRequest, Message
 
-DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 ThinkStyle = Literal["auto", "bool", "levels", "none"]
 ThinkLevel = Literal["low", "medium", "high", "max"]
 DONE_REASONS = {"stop": StopReason.STOP, "length": StopReason.LENGTH}
@@ -90,32 +90,25 @@ def chat_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return [{"role": m.role, "content": m.text} for m in messages]
 
 
-def base_of(url: str | None) -> str:
+def base_of(url: str) -> str:
     """The server root: a configured ``…/v1`` or ``…/api`` suffix is dropped."""
-    base = (url or DEFAULT_BASE_URL).rstrip("/")
+    base = url.rstrip("/")
     for suffix in ("/v1", "/api"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
     return base
 
 
-class OllamaWire(WireFormat):
+@dataclass(eq=False, kw_only=True)
+class OllamaWire(ProviderWire):
     """Builds ``/api/chat`` requests and reads Ollama's ``{"error": …}`` bodies."""
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        key_env: str | None = None,
-        options: OllamaOptions | None = None,
-    ) -> None:
-        self.model = model
-        self.api_key = api_key
-        self.base_url = base_of(base_url)
-        self.key_env = key_env
-        self.options = options or OllamaOptions()
+    kind = "ollama"
+    options: OllamaOptions = field(default_factory=OllamaOptions)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.base_url = base_of(self.base_url)
 
     def plan(self, request: ChatRequest) -> tuple[bool | str | None, str]:
         limit = request.budget.limit
@@ -175,14 +168,9 @@ class OllamaParser(StreamParser):
     """NDJSON lines → events; the ``done`` line gives usage and server timings."""
 
     def __init__(self, wire: OllamaWire, budget_applied: str) -> None:
+        super().__init__(budget_applied)
         self.wire = wire
-        self.budget_applied = budget_applied
-        self.usage: Usage | None = None
-        self.model: str | None = None
-        self.stop_reason: StopReason | None = None
-        self.error: PonderError | None = None
         self.timings: dict[str, float | int | None] = {}
-        self.extra: dict[str, Any] = {}
 
     def feed(self, data: str, event: str | None = None) -> list[StreamEvent]:
         if not data.strip():
@@ -200,10 +188,9 @@ class OllamaParser(StreamParser):
 
     def _line(self, line: dict[str, Any]) -> list[StreamEvent]:
         if line.get("error"):
-            self.error = self.wire.error(0, *parse_error_body(line))
-            self.stop_reason, self.done = StopReason.ERROR, True
+            self.fail(self.wire.error(0, *parse_error_body(line)))
             return []
-        self.model = line.get("model") or self.model
+        self.saw_model(line.get("model"))
         message = line.get("message") or {}
         events: list[StreamEvent] = []
         if message.get("thinking"):
@@ -234,16 +221,10 @@ class OllamaParser(StreamParser):
 
     def end(self) -> ParsedEnd:
         tokens = self.timings.get("decode_tokens")
-        return ParsedEnd(
-            stop_reason=self.stop_reason,
-            usage=self.usage,
-            model=self.model,
-            error=self.error,
+        return self.summary(
             server_prompt_ms=self.timings.get("prompt_ms"),
             server_decode_ms=self.timings.get("decode_ms"),
             server_decode_tokens=int(tokens) if tokens is not None else None,
-            budget_applied=self.budget_applied,
-            extra=self.extra,
         )
 
 
@@ -266,10 +247,10 @@ class OllamaBackend(HTTPBackend):
 
     kind = "ollama"
     Options = OllamaOptions
+    options: OllamaOptions
     capabilities = Capabilities(can_think=True, thinking_text="full", budget_precision="on_off",
-                                local=True)  # fmt: skip
-    default_base_url = DEFAULT_BASE_URL
-    provider_name = "Ollama"
+                                local=KINDS["ollama"].local)  # fmt: skip
+    wire_class = OllamaWire
     models_path = "/api/tags"
     default_model = "qwen3"
 
@@ -284,11 +265,7 @@ class OllamaBackend(HTTPBackend):
 
     @property
     def base_url(self) -> str:
-        return base_of(self.spec.base_url or self.default_base_url)
-
-    def make_wire(self) -> OllamaWire:
-        return OllamaWire(self.model, api_key=self.api_key, base_url=self.base_url,
-                          key_env=self.key_env, options=self.options)  # fmt: skip
+        return base_of(super().base_url)
 
     def parse_models(self, data: Any) -> list[str]:
         """Model names from ``GET /api/tags`` (``{"models": [{"name": "qwen3:latest"}]}``)."""

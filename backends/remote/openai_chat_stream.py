@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backends.errors import PonderError, ProviderError, clip
-from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage, UsageUpdate
+from backends.errors import ProviderError, clip
+from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, UsageUpdate
 from backends.remote.http_errors import parse_error_body, status_error
 from backends.remote.openai_flavors import DETAILS_FORMAT
 from backends.remote.openai_usage import estimate_usage, map_usage, timings_usage, usable_usage
@@ -43,21 +43,18 @@ class ChatParser(StreamParser):
         provider: str = "the server",
         key_env: str | None = None,
     ) -> None:
+        super().__init__(budget_applied)
         self.request = request
         self.splitter = ThinkTagSplitter() if think_tags else None
-        self.budget_applied = budget_applied
         self.provider = provider
         self.key_env = key_env
         self.reasoning: list[str] = []
         self.text: list[str] = []
         self.details: dict[int, dict[str, Any]] = {}
         self.finish: str | None = None
-        self.usage: Usage | None = None
         self.raw_usage: dict[str, Any] | None = None
         self.cost: float | None = None
         self.timings: dict[str, Any] | None = None
-        self.model: str | None = None
-        self.error: PonderError | None = None
 
     def feed(self, data: str, event: str | None = None) -> list[StreamEvent]:
         """One SSE ``data`` payload; raises ``MalformedEvent`` for one it cannot use."""
@@ -73,9 +70,7 @@ class ChatParser(StreamParser):
             raise MalformedEvent(clip(data, 80))
         if chunk.get("error") or chunk.get("object") == "error":
             self._read_error(chunk)
-        model = chunk.get("model")
-        if isinstance(model, str) and model:
-            self.model = model
+        self.saw_model(chunk.get("model"))
         events = self._read_choices(chunk.get("choices"))
         timings = chunk.get("timings")
         if isinstance(timings, dict):
@@ -190,18 +185,13 @@ class ChatParser(StreamParser):
             usage = estimate_usage(
                 self.request.messages, "".join(self.reasoning), "".join(self.text)
             )
+        self.usage = usage
         if self.finish == "error" and self.error is None:
             self.error = ProviderError(f"{self.provider} ended the reply with an error")
-        end = ParsedEnd(
-            stop_reason=FINISH_REASONS.get(self.finish, StopReason.STOP) if self.finish else None,
-            usage=usage,
-            model=self.model,
-            provider_cost_usd=self.cost,
-            error=self.error,
-            budget_applied=self.budget_applied,
-        )
         if self.finish:
-            end.extra["finish_reason"] = self.finish
+            self.stop_reason = FINISH_REASONS.get(self.finish, StopReason.STOP)
+            self.extra["finish_reason"] = self.finish
+        end = self.summary(provider_cost_usd=self.cost)
         if self.details:
             details = [self.details[i] for i in sorted(self.details)]
             end.continuation = {"format": DETAILS_FORMAT, "reasoning_details": details}

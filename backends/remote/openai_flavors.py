@@ -2,8 +2,9 @@
 
 One ``ChatFlavor`` per server family. It translates ponder's thinking budget (tokens; 0 = off,
 ``None`` = auto) into that server's request fields (shared/reference/providers.md §13) and shapes
-the assistant turns of the history. The stream format is the same for all of them and is read by
-``backends.remote.openai_compat.ChatParser``.
+the assistant turns of the history. Each flavour is typed against the options model it reads
+(``openai_options``). The stream format is the same for all of them and is read by
+``backends.remote.openai_chat_stream.ChatParser``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from typing import Any, ClassVar
 
 from backends.capabilities import Capabilities
 from backends.remote.effort import ORDER, clamp_effort, effort_for_budget, max_tokens_for
+from backends.remote.openai_options import (
+    ChatOptions,
+    EffortOptions,
+    RouterOptions,
+    SwitchOptions,
+)
 from backends.request import Message
 
 # Continuation format written by ChatParser when a server streams ``reasoning_details``.
@@ -38,7 +45,7 @@ class ChatFlavor:
     max_tokens_field: ClassVar[str] = "max_tokens"
     capabilities: ClassVar[Capabilities] = Capabilities(can_think=True, thinking_text="full")
 
-    def __init__(self, options: Any, model: str) -> None:
+    def __init__(self, options: ChatOptions, model: str) -> None:
         self.options = options
         self.model = model
 
@@ -50,7 +57,7 @@ class ChatFlavor:
 
     def assistant_fields(self, message: Message) -> dict[str, Any]:
         """Extra fields on an assistant turn of the history (reasoning passed back)."""
-        if message.thinking and getattr(self.options, "pass_back_reasoning", False):
+        if message.thinking and self.options.pass_back_reasoning:
             return {"reasoning_content": message.thinking}
         return {}
 
@@ -62,13 +69,17 @@ class OpenAIFlavor(ChatFlavor):
     max_tokens_field = "max_completion_tokens"
     capabilities = Capabilities(can_think=True, thinking_text="count", budget_precision="bucketed")
 
+    def __init__(self, options: EffortOptions, model: str) -> None:
+        super().__init__(options, model)
+        self.options: EffortOptions = options
+
     def efforts(self) -> Sequence[str]:
         """Effort levels the model takes: the ``efforts`` option, else a guess from its name.
 
         o-series: low/medium/high; gpt-5 (before 5.1): minimal..high; gpt-5.1 and later:
         none/low/medium/high; any other model (gpt-4o…) takes no effort at all.
         """
-        configured = getattr(self.options, "efforts", None)
+        configured = self.options.efforts
         if configured is not None:
             return tuple(configured)
         name = self.model.lower().rsplit("/", 1)[-1]
@@ -128,16 +139,20 @@ class OpenRouterFlavor(ChatFlavor):
         can_think=True, thinking_text="full", budget_precision="approximate"
     )
 
+    def __init__(self, options: RouterOptions, model: str) -> None:
+        super().__init__(options, model)
+        self.options: RouterOptions = options
+
     def _efforts(self) -> Sequence[str]:
-        configured = getattr(self.options, "efforts", None)
+        configured = self.options.efforts
         return tuple(configured) if configured else ("minimal", "low", "medium", "high", "xhigh")
 
     def plan(self, limit: int | None, max_tokens: int | None) -> BudgetPlan:
         if limit is None:
             return BudgetPlan({}, "auto: the model's default", max_tokens)
-        exclude = {"exclude": True} if getattr(self.options, "exclude_reasoning", False) else {}
+        exclude = {"exclude": True} if self.options.exclude_reasoning else {}
         if limit == 0:
-            if getattr(self.options, "reasoning_mandatory", False):
+            if self.options.reasoning_mandatory:
                 lowest = min(self._efforts(), key=ORDER.index)
                 reasoning = {"effort": lowest, **exclude}
                 return BudgetPlan(
@@ -145,7 +160,7 @@ class OpenRouterFlavor(ChatFlavor):
                 )
             return BudgetPlan({"reasoning": {"effort": "none"}}, "0 -> effort none", max_tokens)
         cap = max_tokens_for(limit, max_tokens)
-        if getattr(self.options, "reasoning_mode", "max_tokens") == "effort":
+        if self.options.reasoning_mode == "effort":
             effort = clamp_effort(effort_for_budget(limit, cap), self._efforts())
             fields = {"reasoning": {"effort": effort, **exclude}}
             return BudgetPlan(fields, f"{limit} of {cap} -> effort {effort}", cap)
@@ -189,11 +204,15 @@ class VLLMFlavor(ChatFlavor):
     name = "vllm"
     capabilities = Capabilities(can_think=True, thinking_text="full", budget_precision="exact")
 
+    def __init__(self, options: SwitchOptions, model: str) -> None:
+        super().__init__(options, model)
+        self.options: SwitchOptions = options
+
     def plan(self, limit: int | None, max_tokens: int | None) -> BudgetPlan:
         if limit is None:
             return BudgetPlan({}, "auto: the server's default", max_tokens)
         if limit == 0:
-            switch = getattr(self.options, "thinking_switch", "enable_thinking")
+            switch = self.options.thinking_switch
             fields = {"chat_template_kwargs": {switch: False}}
             return BudgetPlan(fields, f"0 -> {switch} false", max_tokens)
         cap = max_tokens_for(limit, max_tokens)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field
@@ -36,12 +37,10 @@ from backends.events import ReasoningDelta, StopReason, StreamEvent, TextDelta, 
 from backends.remote.effort import clamp_effort, effort_for_budget, max_tokens_for
 from backends.remote.http import HTTPBackend, HTTPOptions
 from backends.remote.http_errors import parse_error_body, retry_after_hint, status_error
-from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
+from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, ProviderWire, StreamParser
 from backends.request import ChatRequest, Message
 
 FORMAT = "openai-responses"
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 Effort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
 TEXT_DELTAS = ("response.output_text.delta", "response.refusal.delta")
@@ -132,23 +131,12 @@ def input_items(messages: list[Message]) -> list[dict[str, Any]]:
     return items
 
 
-class ResponsesWire(WireFormat):
+@dataclass(eq=False, kw_only=True)
+class ResponsesWire(ProviderWire):
     """Builds Responses requests and reads OpenAI errors."""
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        key_env: str | None = None,
-        options: ResponsesOptions | None = None,
-    ) -> None:
-        self.model = model
-        self.api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.key_env = key_env or DEFAULT_KEY_ENV
-        self.options = options or ResponsesOptions()
+    kind = "openai-responses"
+    options: ResponsesOptions = field(default_factory=ResponsesOptions)
 
     def plan(self, request: ChatRequest) -> tuple[dict[str, Any], str]:
         limit = request.budget.limit
@@ -217,14 +205,9 @@ class ResponsesParser(StreamParser):
     """Responses stream events → ponder events; keeps reasoning items for the continuation."""
 
     def __init__(self, wire: ResponsesWire, budget_applied: str) -> None:
+        super().__init__(budget_applied)
         self.wire = wire
-        self.budget_applied = budget_applied
         self.items: list[dict[str, Any]] = []
-        self.usage: Usage | None = None
-        self.model: str | None = None
-        self.stop_reason: StopReason | None = None
-        self.error: PonderError | None = None
-        self.extra: dict[str, Any] = {}
         self.thought = False  # reasoning text emitted since the last part separator
 
     def feed(self, data: str, event: str | None = None) -> list[StreamEvent]:
@@ -255,12 +238,11 @@ class ResponsesParser(StreamParser):
             if item is not None:
                 self.items.append(item)
         elif kind in ("response.created", "response.in_progress"):
-            self.model = msg["response"].get("model") or self.model
+            self.saw_model(msg["response"].get("model"))
         elif kind in ENDINGS:
             return self._ending(kind, msg["response"])
         elif kind == "error":
-            self.error = self.wire.error(0, *parse_error_body(msg))
-            self.stop_reason, self.done = StopReason.ERROR, True
+            self.fail(self.wire.error(0, *parse_error_body(msg)))
         elif kind not in IGNORED:
             self.extra["unknown_events"] = self.extra.get("unknown_events", 0) + 1
         return []
@@ -269,7 +251,7 @@ class ResponsesParser(StreamParser):
         raw = response.get("usage")
         usage = usage_from(raw) if isinstance(raw, dict) else None  # checked before any state
         self.done = True
-        self.model = response.get("model") or self.model
+        self.saw_model(response.get("model"))
         if not self.items:  # output_item.done was lost: the final output has the same items
             found = (reasoning_item(item) for item in response.get("output") or [])
             self.items = [item for item in found if item is not None]
@@ -291,15 +273,8 @@ class ResponsesParser(StreamParser):
         return []
 
     def end(self) -> ParsedEnd:
-        continuation = {"format": FORMAT, "items": self.items} if self.items else None
-        return ParsedEnd(
-            stop_reason=self.stop_reason,
-            usage=self.usage,
-            model=self.model,
-            continuation=continuation,
-            error=self.error,
-            budget_applied=self.budget_applied,
-            extra=self.extra,
+        return self.summary(
+            continuation={"format": FORMAT, "items": self.items} if self.items else None
         )
 
 
@@ -308,19 +283,13 @@ class OpenAIResponsesBackend(HTTPBackend):
 
     kind = "openai-responses"
     Options = ResponsesOptions
+    options: ResponsesOptions
     capabilities = Capabilities(can_think=True, thinking_text="summary",
                                 budget_precision="bucketed")  # fmt: skip
-    default_base_url = DEFAULT_BASE_URL
-    default_key_env = DEFAULT_KEY_ENV
-    requires_key = True
-    provider_name = "OpenAI"
+    wire_class = ResponsesWire
     default_model = "gpt-5"
 
     def __init__(self, spec: BackendSpec) -> None:
         super().__init__(spec)
         if not self.options.reasoning:
             self.capabilities = Capabilities()
-
-    def make_wire(self) -> ResponsesWire:
-        return ResponsesWire(self.model, api_key=self.api_key, base_url=self.base_url,
-                             key_env=self.key_env, options=self.options)  # fmt: skip

@@ -77,6 +77,24 @@ async def test_capabilities_and_check(make_backend: MakeBackend, tiny_gguf: Path
     assert backend.loaded is None  # check() does not load
 
 
+async def test_prepare_loads_the_model_once_and_says_so(
+    make_backend: MakeBackend, tiny_gguf: Path
+) -> None:
+    """``prepare`` is the typed way to load ahead of the first request (no duck typing)."""
+    backend = make_backend(tiny_gguf, n_gpu_layers=0)  # n_threads=1 (the fixture)
+    assert not backend.prepared and backend.loaded is None
+    assert (backend.threads(), backend.gpu_layers()) == (1, 0)
+    await backend.prepare()
+    loaded = backend.loaded
+    assert backend.prepared and loaded is not None
+    await backend.prepare()  # again: nothing to do
+    assert backend.loaded is loaded
+    events = [e async for e in backend.stream(ChatRequest(ASK, budget=Budget(0), max_tokens=3))]
+    assert not [e for e in events if isinstance(e, StatusNote) and e.kind == "loading"]
+    await backend.aclose()
+    assert not backend.prepared
+
+
 async def test_aclose_frees_and_a_later_stream_reloads(
     make_backend: MakeBackend, tiny_gguf: Path
 ) -> None:

@@ -117,16 +117,15 @@ class ChatScreen(ChatActions):
         await self._load_model(slot, backend)
 
     async def _load_model(self, slot: BackendSlot, backend: Backend) -> None:
-        # Backends that hold a model (the local one) expose ``load()``: start it in the
-        # background so the first reply need not wait; a message sent meanwhile waits for the
-        # same load inside ``stream`` and shows "loading model".
-        load = getattr(backend, "load", None)
-        if not callable(load):
+        # Backends that hold a model (the local one) prepare it in the background so the first
+        # reply need not wait; a message sent meanwhile waits for the same load inside
+        # ``stream`` and shows "loading model".
+        if backend.prepared:
             return
         self._show_backend_state("loading model…")
         state = ""
         try:
-            await load()
+            await backend.prepare()
         except PonderError as exc:
             state = f"✗ {exc.message}"
         except Exception as exc:  # shown, never fatal: the next message reports it in full

@@ -141,7 +141,7 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def register_known_secrets(settings: Settings, env: Mapping[str, str] | None = None) -> None:
     """Register every API key ponder could have used: configured envs and each kind's default."""
-    from backends.registry import KINDS
+    from backends.kinds import KINDS
 
     env = os.environ if env is None else env
     names = {info.key_env for info in KINDS.values() if info.key_env}
