@@ -243,6 +243,7 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
         footer = self.query_one(Footer)
         footer.compact = narrow
         footer.show_command_palette = not narrow
+        self.query_one(BudgetSlider).set_compact(narrow)
         self._fit_columns(event.size.width)
 
     def _fit_columns(self, width: int | None = None) -> None:
