@@ -209,7 +209,10 @@ class CompareRef(Record):
 
 
 class MessageRecord(Record):
-    """One message of an exported chat: every stored field. ``error`` is the stored text."""
+    """One message of an exported chat: every stored field. ``error`` is the stored text; the
+    reasoning tokens spent are ``budget.reasoning_tokens_spent`` (marked estimated in
+    ``usage.estimated``), as in ``ponder ask --json``; ``cost_usd`` is the stored cost, kept
+    when no meters were recorded."""
 
     id: int
     role: str
@@ -220,8 +223,6 @@ class MessageRecord(Record):
     kind: str | None
     model: str | None
     budget: BudgetRecord
-    reasoning_tokens: int | None
-    reasoning_estimated: bool
     usage: UsageRecord | None
     meters: MeterRecord | None
     cost_usd: float | None

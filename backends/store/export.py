@@ -31,7 +31,7 @@ from backends.store.db import Store
 from backends.store.history import ChatSummary, StoredMessage, get_chat, load_messages
 
 FORMAT_NAME = "ponder-chat"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the shared records of backends.records (usage, meters, budget)
 STATUS_NOTES = {
     "partial": "still streaming when exported",
     "interrupted": "interrupted: the reply stopped here (crash or lost connection)",
@@ -154,7 +154,7 @@ def meter_line(message: StoredMessage) -> str:
 
 def render_json(chat: ChatSummary, messages: list[StoredMessage]) -> str:
     """Return the chat as a JSON document (``backends.records.ExportedChat``: ``format:
-    ponder-chat``, ``version: 1``), its usage and meters the records ``ponder ask --json``
+    ponder-chat``, ``version: 2``), its usage and meters the records ``ponder ask --json``
     writes."""
     document = ExportedChat(
         format=FORMAT_NAME,
@@ -194,9 +194,8 @@ def message_json(message: StoredMessage) -> MessageRecord:
             final=message.budget_final,
             minimum=message.budget_minimum,
             applied=message.budget_applied,
+            reasoning_tokens_spent=message.reasoning_tokens,
         ),
-        reasoning_tokens=message.reasoning_tokens,
-        reasoning_estimated=message.reasoning_estimated,
         usage=usage,
         meters=None if reading is None else meter_record(reading),
         cost_usd=message.cost_usd,
