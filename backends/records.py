@@ -235,7 +235,8 @@ class MessageRecord(Record):
 
 
 class ChatRecord(Record):
-    """An exported chat's own row (times as Unix seconds and as local ISO 8601)."""
+    """A chat's row in an export and in ``ponder history --json`` (times as Unix seconds and as
+    local ISO 8601)."""
 
     id: int
     title: str
@@ -247,6 +248,21 @@ class ChatRecord(Record):
     message_count: int
     created: str
     updated: str
+
+
+class SearchHitRecord(Record):
+    """One ``ponder history --search --json`` hit: where it is and the matching snippet.
+    ``spans`` are ``[start, end]`` character offsets of the matches in ``snippet``."""
+
+    chat_id: int
+    chat_title: str
+    message_id: int
+    role: str
+    field: str
+    snippet: str
+    spans: list[list[int]]
+    created_at: float
+    created: str
 
 
 class ExportedChat(Record):

@@ -1,15 +1,17 @@
 """Every JSON output writes the same keys for the same fields (``backends.records``).
 
 The real commands run as subprocesses (``python -m tui.cli``) against the replay server:
-``ask --json``, ``compare --json``, ``export --format json`` of the chat that ask saved, and an
-eval run's results file. Each usage and meters object must have exactly the shared records'
-keys; the same reply must read the same in ask and in its export. Then: rows and results files
-written before the shared records still load, with their old key names.
+``ask --json``, ``compare --json``, ``export --format json`` of the chat that ask saved (and
+``history --json`` listing it), and an eval run's results file. Each usage and meters object
+must have exactly the shared records' keys; the same reply must read the same in ask and in its
+export. Then: rows and results files written before the shared records still load, with their
+old key names; and the README's table lists exactly the shared fields.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from backends.records import (
     ExportedChat,
     MessageRecord,
     MeterRecord,
+    SearchHitRecord,
     UsageRecord,
 )
 from backends.store import codec
@@ -52,7 +55,7 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     replay_server.set_default(sse_reply(chat_sse(text="4", reasoning="two and two")))
     config = server_config(replay_server.url("/v1"), name="srv") + PRICES
 
-    asked = run_json(tmp_path, "ask", "--json", "-b", "srv", "2+2?", config=config)
+    asked = run_json(tmp_path, "ask", "--json", "-b", "srv", "Is 91 prime?", config=config)
     assert set(asked) == set(AskResult.model_fields)
     check_record("ask", asked)
     assert asked["usage"] == {
@@ -86,6 +89,10 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     assert reply["meters"]["line"] == asked["meters"]["line"]
     assert reply["meters"]["cost_split_usd"] == asked["meters"]["cost_split_usd"]
     assert user["usage"] is None and user["meters"] is None
+    (listed,) = run_json(tmp_path, "history", "--json", config=config)
+    assert listed == exported["chat"]  # one chat row, the same keys in both
+    hits = run_json(tmp_path, "history", "--search", "prime", "--json", config=config)
+    assert hits and all(set(hit) == set(SearchHitRecord.model_fields) for hit in hits)
 
     results = tmp_path / "results.jsonl"
     evaluated = run_cli(
@@ -169,3 +176,11 @@ def test_an_old_history_row_still_loads() -> None:
     )
     assert again == reading
     assert codec.reading_from_dict({"decode_tok_s": "fast"}, {"output": 1}) is None  # damaged
+
+
+def test_the_readme_documents_exactly_the_shared_fields() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## JSON output\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `((?:usage|meters)\.\w+)` \|", section, re.MULTILINE))
+    shared = {f"usage.{key}" for key in USAGE_KEYS} | {f"meters.{key}" for key in METER_KEYS}
+    assert documented == shared

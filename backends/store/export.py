@@ -159,13 +159,18 @@ def render_json(chat: ChatSummary, messages: list[StoredMessage]) -> str:
     document = ExportedChat(
         format=FORMAT_NAME,
         version=FORMAT_VERSION,
-        chat=ChatRecord(
-            **dataclasses.asdict(chat), created=when(chat.created_at), updated=when(chat.updated_at)
-        ),
+        chat=chat_record(chat),
         messages=[message_json(message) for message in messages],
     )
     text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
     return redact(text) + "\n"
+
+
+def chat_record(chat: ChatSummary) -> ChatRecord:
+    """A chat's row as written by ``export`` and ``history --json`` (times also as ISO 8601)."""
+    return ChatRecord(
+        **dataclasses.asdict(chat), created=when(chat.created_at), updated=when(chat.updated_at)
+    )
 
 
 def message_json(message: StoredMessage) -> MessageRecord:
