@@ -190,14 +190,68 @@ class CompareColumnRecord(Record):
     notes: list[NoteRecord] = []
 
 
+class BestRecord(Record):
+    """A winning column of one metric and its value (USD, seconds or tokens)."""
+
+    index: int
+    label: str
+    value: float
+
+
+class StandingRecord(BestRecord):
+    """Another column of that metric: ``times`` the winner's value (``null`` when the winner's
+    is 0) and the absolute ``difference``."""
+
+    times: float | None
+    difference: float
+
+
+class WinnerRecord(Record):
+    """One metric's winners (several when tied), the others, and the columns nobody knows."""
+
+    best: list[BestRecord]
+    others: list[StandingRecord]
+    unknown: list[str]
+
+
+class AgreementGroupRecord(Record):
+    """Columns whose short answers are equal after normalising."""
+
+    answer: str
+    labels: list[str]
+    indexes: list[int]
+
+
+class AgreementRecord(Record):
+    """Which columns agreed (largest group first); ``not_compared``: answers too long/empty."""
+
+    all_agree: bool
+    groups: list[AgreementGroupRecord]
+    not_compared: list[str]
+
+
+class SummaryRecord(Record):
+    """A compare round's summary (``backends.compare.summary``): ``null`` where no column has a
+    value; ``lines`` as the text report prints them."""
+
+    cheapest: WinnerRecord | None
+    fastest_ttft: WinnerRecord | None
+    fastest_total: WinnerRecord | None
+    fewest_reasoning: WinnerRecord | None
+    most_reasoning: WinnerRecord | None
+    unpriced: list[str]
+    excluded: list[str]
+    agreement: AgreementRecord | None
+    lines: list[str]
+
+
 class CompareResult(Record):
-    """``ponder compare --json``: the prompt, the round's wall time, the columns, the summary
-    (winners per metric and agreement, as ``backends.compare.summary`` computes them)."""
+    """``ponder compare --json``: the prompt, the round's wall time, the columns, the summary."""
 
     prompt: str
     wall_s: float
     columns: list[CompareColumnRecord]
-    summary: dict[str, Any]
+    summary: SummaryRecord
 
 
 class CompareRef(Record):

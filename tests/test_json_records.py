@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from backends.evals.results import ResultsFile
+from backends.evals.results import ResultsFile, TaskResult
 from backends.records import (
     AskResult,
     CompareColumnRecord,
@@ -45,6 +46,11 @@ def check_record(owner: str, data: dict[str, Any]) -> None:
     assert set(data["meters"]) == METER_KEYS, f"{owner} meters keys"
 
 
+def exactly(model: type[BaseModel], data: Any) -> None:
+    """``data`` is what ``model`` writes: no key missing, none extra, every value its type."""
+    assert model.model_validate(data).model_dump(mode="json") == data, model.__name__
+
+
 def run_json(tmp_path: Path, *args: str, config: str) -> Any:
     done = run_cli(tmp_path, *args, config=config)
     assert done.returncode == 0, decoded(done.stderr)
@@ -56,7 +62,7 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     config = server_config(replay_server.url("/v1"), name="srv") + PRICES
 
     asked = run_json(tmp_path, "ask", "--json", "-b", "srv", "Is 91 prime?", config=config)
-    assert set(asked) == set(AskResult.model_fields)
+    exactly(AskResult, asked)
     check_record("ask", asked)
     assert asked["usage"] == {
         "input": 5,
@@ -73,7 +79,7 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
         tmp_path, "compare", "--json", "-b", "srv:0", "-b", "srv:64", "hi",
         config=config,
     )  # fmt: skip
-    assert set(compared) == set(CompareResult.model_fields)
+    exactly(CompareResult, compared)
     for column in compared["columns"]:
         assert set(column) == set(CompareColumnRecord.model_fields)
         assert set(column["budget"]) == set(asked["budget"])
@@ -81,7 +87,7 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
         assert column["usage"] == asked["usage"]  # the same scripted reply reads the same
 
     exported = run_json(tmp_path, "export", "1", "--format", "json", config=config)
-    assert set(exported) == set(ExportedChat.model_fields)
+    exactly(ExportedChat, exported)
     user, reply = exported["messages"]
     assert set(reply) == set(MessageRecord.model_fields)
     check_record("export", reply)
@@ -102,6 +108,7 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     assert evaluated.returncode == 0, decoded(evaluated.stderr)
     (line,) = results.read_text(encoding="utf-8").splitlines()
     stored = json.loads(line)
+    exactly(TaskResult, stored)
     check_record("eval results", stored)
     assert stored["usage"] == asked["usage"]
     tokens_and_cost = asked["meters"]["line"].split(" · TTFT")[0]  # the times are its own

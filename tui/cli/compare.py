@@ -32,10 +32,16 @@ from backends.meter_lines import (
 from backends.meters import MeterReading
 from backends.pricing import PriceBook, format_usd
 from backends.records import (
+    AgreementGroupRecord,
+    AgreementRecord,
+    BestRecord,
     BudgetRecord,
     CompareColumnRecord,
     CompareResult,
     NoteRecord,
+    StandingRecord,
+    SummaryRecord,
+    WinnerRecord,
     error_record,
     meter_record,
     reading_usage,
@@ -286,53 +292,53 @@ def column_json(column: Column, o: ColumnOutcome) -> CompareColumnRecord:
     )
 
 
-def winner_json(winner: Winner | None) -> dict[str, Any] | None:
+def winner_json(winner: Winner | None) -> WinnerRecord | None:
     if winner is None:
         return None
-    return {
-        "best": [
-            {"index": s.index, "label": redact_all(s.label), "value": s.value} for s in winner.best
+    return WinnerRecord(
+        best=[
+            BestRecord(index=s.index, label=redact_all(s.label), value=s.value) for s in winner.best
         ],
-        "others": [
-            {
-                "index": s.index,
-                "label": redact_all(s.label),
-                "value": s.value,
-                "times": s.times,
-                "difference": s.difference,
-            }
+        others=[
+            StandingRecord(
+                index=s.index,
+                label=redact_all(s.label),
+                value=s.value,
+                times=s.times,
+                difference=s.difference,
+            )
             for s in winner.others
         ],
-        "unknown": list(winner.unknown),
-    }
+        unknown=list(winner.unknown),
+    )
 
 
-def summary_json(summary: Summary) -> dict[str, Any]:
+def summary_json(summary: Summary) -> SummaryRecord:
     agreement = summary.agreement
-    return {
-        "cheapest": winner_json(summary.cheapest),
-        "fastest_ttft": winner_json(summary.fastest_ttft),
-        "fastest_total": winner_json(summary.fastest_total),
-        "fewest_reasoning": winner_json(summary.fewest_reasoning),
-        "most_reasoning": winner_json(summary.most_reasoning),
-        "unpriced": [redact_all(label) for label in summary.unpriced],
-        "excluded": [redact_all(label) for label in summary.excluded],
-        "agreement": None
+    return SummaryRecord(
+        cheapest=winner_json(summary.cheapest),
+        fastest_ttft=winner_json(summary.fastest_ttft),
+        fastest_total=winner_json(summary.fastest_total),
+        fewest_reasoning=winner_json(summary.fewest_reasoning),
+        most_reasoning=winner_json(summary.most_reasoning),
+        unpriced=[redact_all(label) for label in summary.unpriced],
+        excluded=[redact_all(label) for label in summary.excluded],
+        agreement=None
         if agreement is None
-        else {
-            "all_agree": agreement.all_agree,
-            "groups": [
-                {
-                    "answer": g.answer,
-                    "labels": [redact_all(label) for label in g.labels],
-                    "indexes": list(g.indexes),
-                }
+        else AgreementRecord(
+            all_agree=agreement.all_agree,
+            groups=[
+                AgreementGroupRecord(
+                    answer=g.answer,
+                    labels=[redact_all(label) for label in g.labels],
+                    indexes=list(g.indexes),
+                )
                 for g in agreement.groups
             ],
-            "not_compared": [redact_all(label) for label in agreement.not_compared],
-        },
-        "lines": [redact_all(line) for line in format_summary(summary)],
-    }
+            not_compared=[redact_all(label) for label in agreement.not_compared],
+        ),
+        lines=[redact_all(line) for line in format_summary(summary)],
+    )
 
 
 def compare_json(columns: list[Column], result: RoundResult, summary: Summary) -> dict[str, Any]:
