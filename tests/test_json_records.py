@@ -110,6 +110,8 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     stored = json.loads(line)
     exactly(TaskResult, stored)
     check_record("eval results", stored)
+    assert set(stored["budget"]) == set(asked["budget"])
+    assert stored["budget"]["requested"] == "off" and stored["budget"]["applied"]
     assert stored["usage"] == asked["usage"]
     tokens_and_cost = asked["meters"]["line"].split(" · TTFT")[0]  # the times are its own
     assert stored["meters"]["line"].startswith(tokens_and_cost + " · TTFT")
@@ -142,6 +144,7 @@ def test_an_old_results_line_still_loads(tmp_path: Path) -> None:
     new["usage"]["estimated"] = True  # a boolean before the shared records
     new["meters"] = {"cost_usd": 0.02, "decode_tok_s": 12.5, "total_s": 1.0}
     del new["error"]
+    new["budget"], new["budget_applied"] = 64, "64: thinking.budget_tokens"  # before, too
     path = tmp_path / "old.jsonl"
     path.write_text(json.dumps(new) + "\n", encoding="utf-8")
     (loaded,) = ResultsFile(path).load()
@@ -149,6 +152,10 @@ def test_an_old_results_line_still_loads(tmp_path: Path) -> None:
     assert loaded.meters.decode_tok_s == 12.5 and loaded.meters.cost_usd == 0.02
     assert loaded.meters.cost_split_usd is None and loaded.meters.line is None
     assert loaded.error is None
+    assert (loaded.budget.requested, loaded.budget.applied) == ("64", "64: thinking.budget_tokens")
+    new["budget"] = None  # auto
+    path.write_text(json.dumps(new) + "\n", encoding="utf-8")
+    assert ResultsFile(path).load()[0].budget.requested == "auto"
     assert ErrorRecord(kind="x", message="y").hint == ""
 
 

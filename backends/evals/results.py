@@ -15,16 +15,19 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from backends.base import Backend
+from backends.budget import Budget
 from backends.errors import ConfigError
 from backends.evals.checks import CheckResult, check_answer
 from backends.evals.strategy import Strategy
 from backends.evals.tasks import Task
 from backends.meters import MeterReading
 from backends.records import (
+    BudgetRecord,
     CostSplit,
     ErrorRecord,
     MeterRecord,
@@ -62,7 +65,7 @@ class TaskResult(BaseModel):
     backend: str
     kind: str
     model: str
-    budget: int | None
+    budget: BudgetRecord  # the strategy's budget as text (off, 64, auto), how it was applied
     samples: int = 1
     repeat: int = 0
     seed: int | None = None
@@ -74,7 +77,6 @@ class TaskResult(BaseModel):
     text: str
     thinking: str
     stop_reason: str
-    budget_applied: str | None = None
     correct: bool
     extracted: str | None = None
     flag: str | None = None
@@ -83,6 +85,18 @@ class TaskResult(BaseModel):
     meters: MeterRecord
     error: ErrorRecord | None = None
     finished_at: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_old_budget(cls, data: Any) -> Any:
+        """A line written before the shared records held ``budget`` as tokens (``null`` = auto)
+        and ``budget_applied`` beside it."""
+        if isinstance(data, dict) and not isinstance(data.get("budget"), (dict, BudgetRecord)):
+            budget = data.get("budget")
+            requested = Budget(budget).describe() if isinstance(budget, int) else "auto"
+            applied = data.get("budget_applied")
+            data = {**data, "budget": {"requested": requested, "applied": applied}}
+        return data
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -205,6 +219,7 @@ def make_result(
     finished = reply.finished
     errors = [s.error or (s.reply.finished.error if s.reply.finished else None) for s in samples]
     error = next((e for e in errors if e is not None), None)
+    usage = combined_usage([s.reading for s in samples])
     return TaskResult(
         task_id=task.id,
         task_fingerprint=task.fingerprint(),
@@ -212,7 +227,12 @@ def make_result(
         backend=backend.name,
         kind=backend.kind,
         model=(finished.model if finished and finished.model else backend.model),
-        budget=strategy.budget,
+        budget=BudgetRecord(
+            requested=Budget(strategy.budget).describe(),
+            applied=finished.budget_applied if finished else None,
+            reasoning_tokens_spent=usage.reasoning,
+            forced_close_tokens=finished.forced_close_tokens if finished else None,
+        ),
         samples=strategy.samples,
         repeat=repeat,
         seed=seed,
@@ -224,12 +244,11 @@ def make_result(
         text=reply.text,
         thinking=reply.thinking,
         stop_reason=reply.stop_reason.value,
-        budget_applied=finished.budget_applied if finished else None,
         correct=verdict.correct and error is None,
         extracted=verdict.extracted,
         flag=verdict.flag,
         votes=[s.verdict.extracted for s in samples] if len(samples) > 1 else [],
-        usage=combined_usage([s.reading for s in samples]),
+        usage=usage,
         meters=combined_meters([s.reading for s in samples]),
         error=error_record(error),
         finished_at=datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backends.evals.results import TaskResult
-from backends.records import ErrorRecord, MeterRecord, UsageRecord
+from backends.records import BudgetRecord, ErrorRecord, MeterRecord, UsageRecord
 
 
 def result(
@@ -22,7 +22,8 @@ def result(
     input_tokens, cached = tokens
     return TaskResult(
         task_id=task, task_fingerprint="f", strategy=strategy, backend="s", kind="llama",
-        model="m", budget=0, tags=list(tags), check="exact", expected="x", text="x",
+        model="m", budget=BudgetRecord(requested="off"), tags=list(tags), check="exact",
+        expected="x", text="x",
         thinking="", stop_reason="error" if error else "stop", correct=correct and not error,
         usage=UsageRecord(input=input_tokens, cached_input=cached, output=5, reasoning=reasoning),
         meters=MeterRecord(

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 from backends.base import Backend
+from backends.budget import Budget
 from backends.config import BackendEntry, Settings, settings_from_dict
 from backends.evals.report import build_report
 from backends.evals.results import (
@@ -26,7 +27,7 @@ from backends.evals.results import (
 from backends.evals.runner import EvalRunner, Strategy
 from backends.evals.tasks import Task, load_tasks, sample_tasks_path
 from backends.events import Finished, StopReason, TextDelta, Usage
-from backends.records import MeterRecord, UsageRecord
+from backends.records import BudgetRecord, MeterRecord, UsageRecord
 from tests.evals.local_support import tiny_entry
 from tests.tui.helpers import app_with, backend_ready, key_now, screen_text, until
 from tests.tui.scripted import ScriptedBackend, Step
@@ -78,7 +79,8 @@ def fixed_result(task: Task, strategy: Strategy, index: int) -> TaskResult:
     cached = 40 if strategy.backend == "claude" and index > 0 else 0
     return TaskResult(
         task_id=task.id, task_fingerprint=task.fingerprint(), strategy=key,
-        backend=strategy.backend, kind="scripted", model="m", budget=strategy.budget,
+        backend=strategy.backend, kind="scripted", model="m",
+        budget=BudgetRecord(requested=Budget(strategy.budget).describe()),
         settings=RequestSettings(), tags=list(task.tags), check=task.check,
         expected=task.expected, text=task.expected if correct else WRONG,
         thinking=f"Work through {task.id} step by step." if thinks else "",
