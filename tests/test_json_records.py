@@ -19,17 +19,15 @@ import pytest
 from pydantic import BaseModel
 
 from backends.evals.results import ResultsFile, TaskResult
-from backends.records import (
+from backends.outputs import (
     AskResult,
     CompareColumnRecord,
     CompareResult,
-    ErrorRecord,
     ExportedChat,
     MessageRecord,
-    MeterRecord,
     SearchHitRecord,
-    UsageRecord,
 )
+from backends.records import ErrorRecord, MeterRecord, UsageRecord
 from backends.store import codec
 from tests.evals.factories import result
 from tests.hardening.hostile import chat_sse, decoded, run_cli, server_config

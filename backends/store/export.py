@@ -17,16 +17,8 @@ from datetime import datetime
 from backends.errors import redact
 from backends.meter_lines import format_meter_line
 from backends.meters import MeterReading
-from backends.records import (
-    BudgetRecord,
-    ChatRecord,
-    CompareRef,
-    ExportedChat,
-    MessageRecord,
-    meter_record,
-    reading_usage,
-    usage_record,
-)
+from backends.outputs import ChatRecord, CompareRef, ExportedChat, MessageRecord
+from backends.records import BudgetRecord, meter_record, reading_usage, usage_record
 from backends.store.db import Store
 from backends.store.history import ChatSummary, StoredMessage, get_chat, load_messages
 

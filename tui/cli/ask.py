@@ -17,8 +17,9 @@ from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, T
 from backends.local.formats import PROMPTED_OFF_HINT
 from backends.meter_lines import format_meter_line
 from backends.meters import MessageMeter
+from backends.outputs import AskResult
 from backends.pricing import PriceBook
-from backends.records import AskResult, BudgetRecord, error_record, meter_record, reading_usage
+from backends.records import BudgetRecord, error_record, meter_record, reading_usage
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message

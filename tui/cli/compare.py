@@ -30,22 +30,18 @@ from backends.meter_lines import (
     format_seconds,
 )
 from backends.meters import MeterReading
-from backends.pricing import PriceBook, format_usd
-from backends.records import (
+from backends.outputs import (
     AgreementGroupRecord,
     AgreementRecord,
     BestRecord,
-    BudgetRecord,
     CompareColumnRecord,
     CompareResult,
-    NoteRecord,
     StandingRecord,
     SummaryRecord,
     WinnerRecord,
-    error_record,
-    meter_record,
-    reading_usage,
 )
+from backends.pricing import PriceBook, format_usd
+from backends.records import BudgetRecord, NoteRecord, error_record, meter_record, reading_usage
 from backends.request import Message
 from tui.cli.args import non_negative, parse_budget
 from tui.safe_text import from_os, printable, read_text

@@ -29,7 +29,7 @@ from backends.errors import (
 )
 from backends.events import StreamEvent
 from backends.meters import MessageMeter
-from backends.records import SearchHitRecord
+from backends.outputs import SearchHitRecord
 from backends.request import ChatRequest
 from backends.store import history
 from backends.store.db import Store, default_path
