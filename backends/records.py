@@ -4,13 +4,14 @@
 --format json``) and the eval results file all write a reply's token counts as a ``UsageRecord``,
 its meters as a ``MeterRecord``, its budget as a ``BudgetRecord`` and its error as an
 ``ErrorRecord``, so a tool reading one output reads them all (the envelopes around them, one per
-command, are in ``backends.outputs``). A value that is
-not known is ``null``, never a 0 that would read as a measurement: an unknown prompt size is
-``"input": null``, an unknown price ``"cost_usd": null``.
+command, are in ``backends.outputs``). A value that is not known is ``null``, never a 0 that
+would read as a measurement: an unknown prompt size is ``"input": null``, an unknown price
+``"cost_usd": null``.
 
 Older files keep loading: the history's rows and eval results written before these models used
-``decode_tps``, ``cost``, ``provider_cost``, ``input_known`` and a boolean ``estimated``; they are
-accepted on read (validation aliases and a before-validator) and never written again.
+``decode_tps``, ``cost``, ``provider_cost``, ``input_known`` and a boolean ``estimated`` (and the
+eval a budget in tokens); they are accepted on read (validation aliases and before-validators)
+and never written again.
 
 Only the commands that print or store records import this module (it pulls in pydantic); the
 chat's first frame never does.
