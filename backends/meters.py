@@ -16,8 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from backends.events import (
     Finished,
@@ -80,16 +79,6 @@ class MeterReading:
         """True when the shown cost is a local backend's hardware time at an hourly price (≈);
         a rate the user set to 0 is exactly $0, not an estimate."""
         return self.provider_cost is None and self.local and bool(self.cost and self.cost.total)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the reading as JSON-serialisable data (for ``--json`` and the store)."""
-        data = asdict(self)
-        data["estimated"] = sorted(self.estimated)
-        data["stop_reason"] = self.stop_reason.value if self.stop_reason else None
-        data["cost_usd"] = self.cost_usd
-        data["cost_estimated"] = self.cost_estimated
-        data["cost_approx"] = self.cost_approx
-        return data
 
 
 # ---- pure arithmetic -------------------------------------------------------------------------

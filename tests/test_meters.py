@@ -29,6 +29,7 @@ from backends.meters import (
     tokens_per_second,
 )
 from backends.pricing import Cost, PriceBook, PriceOverride
+from backends.records import meter_record, reading_usage
 from backends.tokens import estimate_tokens
 
 
@@ -183,18 +184,20 @@ def test_reading_as_json_data():
     feed_at(m, clock, 0.5, TextDelta("Hi"))
     usage = Usage(607, 0, 0, 143, 99)
     feed_at(m, clock, 1.0, Finished(stop_reason=StopReason.STOP, usage=usage))
-    data = json.loads(json.dumps(m.reading().as_dict()))
-    assert data["usage"] == {
+    reading = m.reading()
+    usage = json.loads(json.dumps(reading_usage(reading).model_dump(mode="json")))
+    data = json.loads(json.dumps(meter_record(reading).model_dump(mode="json")))
+    assert usage == {
         "input": 607,
         "cached_input": 0,
         "cache_write": 0,
         "output": 143,
         "reasoning": 99,
-        "estimated": False,
+        "estimated": [],
     }
-    assert data["cost"]["total"] == pytest.approx(0.001322)
+    assert data["cost_split_usd"]["total"] == pytest.approx(0.001322)
     assert data["cost_usd"] == pytest.approx(0.001322)
-    assert (data["estimated"], data["stop_reason"], data["ttft_s"]) == ([], "stop", 0.5)
+    assert (data["ttft_s"], data["line"]) == (0.5, format_meter_line(reading))
 
 
 def test_formatted_line_matches_the_cli_example():

@@ -57,8 +57,8 @@ def mean_known(values: Iterable[float | int | None]) -> float | None:
 
 def cache_hit_rate(results: Sequence[TaskResult]) -> float | None:
     """Cached input / input tokens over the results with a known cache hit (token-weighted)."""
-    counted = [r for r in results if r.meters.cache_hit is not None and r.usage.input > 0]
-    total_input = sum(r.usage.input for r in counted)
+    counted = [r for r in results if r.meters.cache_hit is not None and r.usage.input]
+    total_input = sum(r.usage.input or 0 for r in counted)
     return sum(r.usage.cached_input for r in counted) / total_input if total_input else None
 
 

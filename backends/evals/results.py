@@ -15,43 +15,33 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from backends.base import Backend
-from backends.errors import ConfigError, PonderError
+from backends.budget import Budget
+from backends.errors import ConfigError
 from backends.evals.checks import CheckResult, check_answer
 from backends.evals.strategy import Strategy
 from backends.evals.tasks import Task
-from backends.events import Usage
 from backends.meters import MeterReading
+from backends.records import (
+    BudgetRecord,
+    CostSplit,
+    ErrorRecord,
+    MeterRecord,
+    UsageRecord,
+    cost_split,
+    error_record,
+    meter_record,
+    usage_record,
+)
 from backends.reply import Reply
 
 
 class ResultsFileError(ConfigError):
     """A results file cannot be read or has a line that is not a result (the message names it)."""
-
-
-class ResultMeters(BaseModel):
-    """The meters of one reply; ``None`` = unknown (an unknown price stays unknown)."""
-
-    cost_usd: float | None = None
-    cost_estimated: bool = False
-    cost_approx: bool = False  # a local hardware-time estimate (shown with ≈)
-    cache_hit: float | None = None
-    ttft_s: float | None = None
-    first_answer_s: float | None = None
-    thinking_s: float | None = None
-    total_s: float | None = None
-    decode_tok_s: float | None = None
-
-
-class ResultError(BaseModel):
-    """A ponder error as stored: its kind name, message and hint (already redacted)."""
-
-    kind: str
-    message: str
-    hint: str = ""
 
 
 class RequestSettings(BaseModel):
@@ -75,7 +65,7 @@ class TaskResult(BaseModel):
     backend: str
     kind: str
     model: str
-    budget: int | None
+    budget: BudgetRecord  # the strategy's budget as text (off, 64, auto), how it was applied
     samples: int = 1
     repeat: int = 0
     seed: int | None = None
@@ -87,15 +77,26 @@ class TaskResult(BaseModel):
     text: str
     thinking: str
     stop_reason: str
-    budget_applied: str | None = None
     correct: bool
     extracted: str | None = None
     flag: str | None = None
     votes: list[str | None] = []
-    usage: Usage  # the stream model's own record, stored as its fields
-    meters: ResultMeters
-    error: ResultError | None = None
+    usage: UsageRecord  # the records every JSON output shares (``backends.records``)
+    meters: MeterRecord
+    error: ErrorRecord | None = None
     finished_at: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_old_budget(cls, data: Any) -> Any:
+        """A line written before the shared records held ``budget`` as tokens (``null`` = auto)
+        and ``budget_applied`` beside it."""
+        if isinstance(data, dict) and not isinstance(data.get("budget"), (dict, BudgetRecord)):
+            budget = data.get("budget")
+            requested = Budget(budget).describe() if isinstance(budget, int) else "auto"
+            applied = data.get("budget_applied")
+            data = {**data, "budget": {"requested": requested, "applied": applied}}
+        return data
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -106,16 +107,6 @@ class TaskResult(BaseModel):
     def key(self) -> tuple[str, str, int]:
         """The (task id, strategy key, repeat) this result answers."""
         return (self.task_id, self.strategy, self.repeat)
-
-
-def error_record(error: BaseException | None) -> ResultError | None:
-    """A storable form of ``error`` (non-ponder exceptions keep their class name)."""
-    if error is None:
-        return None
-    if isinstance(error, PonderError):
-        return ResultError(kind=error.kind, message=error.message, hint=error.hint)
-    text = PonderError(str(error)).message  # redacts any registered secret
-    return ResultError(kind=type(error).__name__, message=text)
 
 
 def check_reply(task: Task, text: str) -> CheckResult:
@@ -165,24 +156,47 @@ def majority(samples: list[Sample]) -> int:
     return first[best]
 
 
-def combined_meters(readings: list[MeterReading]) -> ResultMeters:
+def combined_usage(readings: list[MeterReading]) -> UsageRecord:
+    """The token counts of all samples together; the input is unknown if any sample's was."""
+    usage = readings[0].usage
+    for other in readings[1:]:
+        usage = usage + other.usage
+    estimated = frozenset().union(*(r.estimated for r in readings))
+    return usage_record(usage, estimated, input_known=all(r.input_known for r in readings))
+
+
+def known_total(values: list[float | None]) -> float | None:
+    """The sum, or ``None`` when any value is unknown (an unknown part makes the total unknown)."""
+    return None if any(v is None for v in values) else sum(v or 0.0 for v in values)
+
+
+def combined_meters(readings: list[MeterReading]) -> MeterRecord:
     """The meters of all samples together: cost, tokens and time summed, first-token times of
-    the first sample (a strategy's cost counts every sample it drew)."""
-    costs = [r.cost_usd for r in readings]
+    the first sample (a strategy's cost counts every sample it drew). One sample's meters are
+    its own record, meter line included."""
+    if len(readings) == 1:
+        return meter_record(readings[0])
     inputs = sum(r.usage.input for r in readings)
     hits = [r for r in readings if r.cache_hit is not None]
-    totals = [r.total_s for r in readings]
     rates = [r.decode_tps for r in readings if r.decode_tps is not None]
+    splits = [cost_split(r.cost) for r in readings]
     first = readings[0]
-    return ResultMeters(
-        cost_usd=None if any(c is None for c in costs) else sum(c or 0.0 for c in costs),
+    return MeterRecord(
+        cost_usd=known_total([r.cost_usd for r in readings]),
+        cost_split_usd=None
+        if any(s is None for s in splits)
+        else CostSplit.model_validate(
+            {k: sum(getattr(s, k) for s in splits) for k in CostSplit.model_fields}
+        ),
+        provider_cost_usd=known_total([r.provider_cost for r in readings]),
         cost_estimated=any(r.cost_estimated for r in readings),
         cost_approx=any(r.cost_approx for r in readings),
+        local=first.local,
         cache_hit=(sum(r.usage.cached_input for r in hits) / inputs if hits and inputs else None),
         ttft_s=first.ttft_s,
         first_answer_s=first.first_answer_s,
         thinking_s=first.thinking_s,
-        total_s=None if any(t is None for t in totals) else sum(t or 0.0 for t in totals),
+        total_s=known_total([r.total_s for r in readings]),
         decode_tok_s=sum(rates) / len(rates) if rates else None,
     )
 
@@ -205,9 +219,7 @@ def make_result(
     finished = reply.finished
     errors = [s.error or (s.reply.finished.error if s.reply.finished else None) for s in samples]
     error = next((e for e in errors if e is not None), None)
-    usage = samples[0].reading.usage
-    for other in samples[1:]:
-        usage = usage + other.reading.usage
+    usage = combined_usage([s.reading for s in samples])
     return TaskResult(
         task_id=task.id,
         task_fingerprint=task.fingerprint(),
@@ -215,7 +227,12 @@ def make_result(
         backend=backend.name,
         kind=backend.kind,
         model=(finished.model if finished and finished.model else backend.model),
-        budget=strategy.budget,
+        budget=BudgetRecord(
+            requested=Budget(strategy.budget).describe(),
+            applied=finished.budget_applied if finished else None,
+            reasoning_tokens_spent=usage.reasoning,
+            forced_close_tokens=finished.forced_close_tokens if finished else None,
+        ),
         samples=strategy.samples,
         repeat=repeat,
         seed=seed,
@@ -227,7 +244,6 @@ def make_result(
         text=reply.text,
         thinking=reply.thinking,
         stop_reason=reply.stop_reason.value,
-        budget_applied=finished.budget_applied if finished else None,
         correct=verdict.correct and error is None,
         extracted=verdict.extracted,
         flag=verdict.flag,

@@ -1,80 +1,80 @@
 """JSON forms of the records the history keeps: usage and meter readings.
 
-A reading is stored whole (not just its rendered line) so the chat view and the exports can draw
-a stored message's meters with the same ``format_meter_line`` as a live one. Readers tolerate
-missing keys, so older rows keep loading when a field is added.
+Both are stored as the shared records of ``backends.records`` (``UsageRecord`` in ``usage_json``,
+``MeterRecord`` in ``meters_json``), the same keys ``ponder ask --json`` and the exports write. A
+reading is stored whole (not just its rendered line) so the chat view and the exports can draw a
+stored message's meters with the same ``format_meter_line`` as a live one. Readers tolerate
+missing keys and rows written by an older ponder (its meters held their own usage, flags and
+``decode_tps``); a damaged value reads as "not recorded" rather than failing the load.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
-from backends.events import StopReason, Usage
-from backends.meter_lines import format_meter_line
+from pydantic import ValidationError
+
+from backends.events import Usage
 from backends.meters import MeterReading
-from backends.pricing import Cost
+from backends.records import (
+    MeterRecord,
+    UsageRecord,
+    meter_record,
+    reading_usage,
+    to_reading,
+    usage_record,
+)
 
-STOP_REASONS = frozenset(reason.value for reason in StopReason)
+
+def usage_data(usage: Usage | None, reading: MeterReading | None = None) -> dict[str, Any] | None:
+    """The usage to store: the reading's (it knows which counts are estimates), else ``usage``."""
+    if reading is not None:
+        return reading_usage(reading).model_dump(mode="json")
+    return None if usage is None else usage_record(usage).model_dump(mode="json")
 
 
-def usage_to_dict(usage: Usage) -> dict[str, Any]:
-    """Return the usage record as a plain dict."""
-    return dataclasses.asdict(usage)
+def meters_data(reading: MeterReading | None) -> dict[str, Any] | None:
+    """The meters to store, with the rendered ``line``."""
+    return None if reading is None else meter_record(reading).model_dump(mode="json")
 
 
-def usage_from_dict(data: dict[str, Any] | None) -> Usage | None:
-    """Return the ``Usage`` a dict describes (``None`` for ``None``); unknown keys are ignored."""
-    if not data:
+def usage_from_data(data: Any) -> UsageRecord | None:
+    """The stored usage record (``None`` when none was stored or it is damaged)."""
+    if not isinstance(data, dict) or not data:
         return None
-    names = {f.name for f in dataclasses.fields(Usage)}
-    return Usage(**{key: value for key, value in data.items() if key in names})
-
-
-def reading_to_dict(reading: MeterReading) -> dict[str, Any]:
-    """Return a meter reading as JSON-ready data, with its rendered ``line``."""
-    return {
-        "usage": usage_to_dict(reading.usage),
-        "cache_hit": reading.cache_hit,
-        "cost": None if reading.cost is None else dataclasses.asdict(reading.cost),
-        "cost_usd": reading.cost_usd,
-        "provider_cost": reading.provider_cost,
-        "ttft_s": reading.ttft_s,
-        "first_answer_s": reading.first_answer_s,
-        "thinking_s": reading.thinking_s,
-        "total_s": reading.total_s,
-        "decode_tps": reading.decode_tps,
-        "estimated": sorted(reading.estimated),
-        "input_known": reading.input_known,
-        "local": reading.local,
-        "stop_reason": None if reading.stop_reason is None else reading.stop_reason.value,
-        "line": format_meter_line(reading),
-    }
-
-
-def reading_from_dict(data: dict[str, Any] | None) -> MeterReading | None:
-    """Return the stored reading (never ``live``), or ``None`` when none was stored."""
-    if not data or not isinstance(data.get("usage"), dict):
+    try:
+        return UsageRecord.model_validate(data)
+    except ValidationError:
         return None
-    cost = data.get("cost")
-    stop = data.get("stop_reason")
-    return MeterReading(
-        usage=usage_from_dict(data["usage"]) or Usage(),
-        cache_hit=data.get("cache_hit"),
-        cost=Cost(**cost) if isinstance(cost, dict) else None,
-        ttft_s=data.get("ttft_s"),
-        first_answer_s=data.get("first_answer_s"),
-        thinking_s=data.get("thinking_s"),
-        total_s=data.get("total_s"),
-        decode_tps=data.get("decode_tps"),
-        live=False,
-        provider_cost=data.get("provider_cost"),
-        estimated=frozenset(data.get("estimated") or ()),
-        input_known=bool(data.get("input_known", True)),
-        local=bool(data.get("local", False)),
-        stop_reason=StopReason(stop) if stop in STOP_REASONS else None,
-    )
+
+
+def usage_from_dict(data: Any) -> Usage | None:
+    """The stored ``Usage`` (``None`` for none); unknown keys are ignored."""
+    record = usage_from_data(data)
+    return None if record is None else record.to_usage()
+
+
+def reading_from_dict(
+    meters: Any, usage: Any = None, stop_reason: str | None = None
+) -> MeterReading | None:
+    """The stored reading (never ``live``) from the meters and usage columns; ``None`` when no
+    meters were stored. A row from before the shared records kept its usage inside the meters,
+    with the estimated counts and ``input_known`` beside it."""
+    if not isinstance(meters, dict) or not meters:
+        return None
+    nested = meters.get("usage")
+    if isinstance(nested, dict):
+        usage = {**nested, "estimated": meters.get("estimated", nested.get("estimated", False))}
+        if meters.get("input_known") is False:
+            usage["input"] = None
+    record = usage_from_data(usage)
+    if record is None:
+        return None
+    try:
+        return to_reading(record, MeterRecord.model_validate(meters), stop_reason)
+    except ValidationError:
+        return None
 
 
 def dumps(value: Any) -> str | None:

@@ -13,17 +13,17 @@ import dataclasses
 import json
 import re
 from datetime import datetime
-from typing import Any
 
 from backends.errors import redact
 from backends.meter_lines import format_meter_line
 from backends.meters import MeterReading
-from backends.store import codec
+from backends.outputs import ChatRecord, CompareRef, ExportedChat, MessageRecord
+from backends.records import BudgetRecord, meter_record, reading_usage, usage_record
 from backends.store.db import Store
 from backends.store.history import ChatSummary, StoredMessage, get_chat, load_messages
 
 FORMAT_NAME = "ponder-chat"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the shared records of backends.records (usage, meters, budget)
 STATUS_NOTES = {
     "partial": "still streaming when exported",
     "interrupted": "interrupted: the reply stopped here (crash or lost connection)",
@@ -145,50 +145,61 @@ def meter_line(message: StoredMessage) -> str:
 
 
 def render_json(chat: ChatSummary, messages: list[StoredMessage]) -> str:
-    """Return the chat as a JSON document (``format: ponder-chat``, ``version: 1``)."""
-    document = {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "chat": {
-            **dataclasses.asdict(chat),
-            "created": when(chat.created_at),
-            "updated": when(chat.updated_at),
-        },
-        "messages": [message_json(message) for message in messages],
-    }
-    return redact(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    """Return the chat as a JSON document (``backends.records.ExportedChat``: ``format:
+    ponder-chat``, ``version: 2``), its usage and meters the records ``ponder ask --json``
+    writes."""
+    document = ExportedChat(
+        format=FORMAT_NAME,
+        version=FORMAT_VERSION,
+        chat=chat_record(chat),
+        messages=[message_json(message) for message in messages],
+    )
+    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    return redact(text) + "\n"
 
 
-def message_json(message: StoredMessage) -> dict[str, Any]:
-    """Every stored field of one message, JSON-ready."""
+def chat_record(chat: ChatSummary) -> ChatRecord:
+    """A chat's row as written by ``export`` and ``history --json`` (times also as ISO 8601)."""
+    return ChatRecord(
+        **dataclasses.asdict(chat), created=when(chat.created_at), updated=when(chat.updated_at)
+    )
+
+
+def message_json(message: StoredMessage) -> MessageRecord:
+    """Every stored field of one message."""
     compare = None
     if message.compare is not None:
         round_id, position, chosen = message.compare
-        compare = {"round": round_id, "position": position, "chosen": chosen}
-    return {
-        "id": message.id,
-        "role": message.role,
-        "status": message.status,
-        "text": message.text,
-        "thinking": message.thinking,
-        "backend": message.backend,
-        "kind": message.backend_kind,
-        "model": message.model,
-        "budget": {
-            "requested": message.budget_requested,
-            "final": message.budget_final,
-            "minimum": message.budget_minimum,
-            "applied": message.budget_applied,
-        },
-        "reasoning_tokens": message.reasoning_tokens,
-        "reasoning_estimated": message.reasoning_estimated,
-        "usage": None if message.usage is None else codec.usage_to_dict(message.usage),
-        "meters": None if message.meters is None else codec.reading_to_dict(message.meters),
-        "cost_usd": message.cost_usd,
-        "stop_reason": message.stop_reason,
-        "error": message.error,
-        "continuation": message.continuation,
-        "compare": compare,
-        "created": when(message.created_at),
-        "updated": when(message.updated_at),
-    }
+        compare = CompareRef(round=round_id, position=position, chosen=chosen)
+    reading = message.meters
+    usage = None
+    if reading is not None:
+        usage = reading_usage(reading)
+    elif message.usage is not None:
+        usage = usage_record(message.usage)
+    return MessageRecord(
+        id=message.id,
+        role=message.role,
+        status=message.status,
+        text=message.text,
+        thinking=message.thinking,
+        backend=message.backend,
+        kind=message.backend_kind,
+        model=message.model,
+        budget=BudgetRecord(
+            requested=message.budget_requested,
+            final=message.budget_final,
+            minimum=message.budget_minimum,
+            applied=message.budget_applied,
+            reasoning_tokens_spent=message.reasoning_tokens,
+        ),
+        usage=usage,
+        meters=None if reading is None else meter_record(reading),
+        cost_usd=message.cost_usd,
+        stop_reason=message.stop_reason,
+        error=message.error,
+        continuation=message.continuation,
+        compare=compare,
+        created=when(message.created_at),
+        updated=when(message.updated_at),
+    )

@@ -228,6 +228,7 @@ def _stored(row: Any) -> StoredMessage:
     compare = None
     if row["round_id"] is not None:
         compare = (row["round_id"], row["position"], row["position"] == row["chosen_position"])
+    usage = codec.loads(row["usage_json"])
     return StoredMessage(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -244,8 +245,8 @@ def _stored(row: Any) -> StoredMessage:
         budget_applied=row["budget_applied"],
         reasoning_tokens=row["reasoning_tokens"],
         reasoning_estimated=bool(row["reasoning_estimated"]),
-        usage=codec.usage_from_dict(codec.loads(row["usage_json"])),
-        meters=codec.reading_from_dict(codec.loads(row["meters_json"])),
+        usage=codec.usage_from_dict(usage),
+        meters=codec.reading_from_dict(codec.loads(row["meters_json"]), usage, row["stop_reason"]),
         cost_usd=row["cost_usd"],
         stop_reason=row["stop_reason"],
         error=row["error"],

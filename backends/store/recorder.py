@@ -274,8 +274,8 @@ class MessageRecorder:
         if cost is None and finished is not None:
             cost = finished.provider_cost_usd
         return {
-            "usage_json": codec.dumps(codec.usage_to_dict(usage)) if usage else None,
-            "meters_json": codec.dumps(codec.reading_to_dict(reading)) if reading else None,
+            "usage_json": codec.dumps(codec.usage_data(usage, reading)),
+            "meters_json": codec.dumps(codec.meters_data(reading)),
             "cost_usd": cost,
             "reasoning_tokens": reasoning,
             "reasoning_estimated": int(estimated),

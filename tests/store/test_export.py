@@ -80,12 +80,12 @@ def test_markdown_has_a_meter_line_per_reply_and_marks_endings(chat: tuple[Store
 def test_json_has_every_field(chat: tuple[Store, int]) -> None:
     store, chat_id = chat
     document = json.loads(export_chat(store, chat_id, "json"))
-    assert (document["format"], document["version"]) == ("ponder-chat", 1)
+    assert (document["format"], document["version"]) == ("ponder-chat", 2)
     assert document["chat"]["title"] == "Exports"
     user, reply, _, cut = document["messages"]
     assert (user["role"], user["text"]) == ("user", "first?")
     assert reply["thinking"] == TRICKY_THINKING
-    assert reply["usage"]["reasoning"] == 5 and reply["reasoning_tokens"] == 5
+    assert reply["usage"]["reasoning"] == 5 and reply["budget"]["reasoning_tokens_spent"] == 5
     assert reply["continuation"] == {"format": "f", "sig": "abc"}
     assert reply["meters"]["line"].startswith("in 10")
     assert reply["cost_usd"] == pytest.approx((10 * 1.0 + 20 * 2.0) / 1_000_000)

@@ -16,17 +16,18 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 from backends.base import Backend
+from backends.budget import Budget
 from backends.config import BackendEntry, Settings, settings_from_dict
 from backends.evals.report import build_report
 from backends.evals.results import (
     RequestSettings,
-    ResultMeters,
     ResultsFile,
     TaskResult,
 )
 from backends.evals.runner import EvalRunner, Strategy
 from backends.evals.tasks import Task, load_tasks, sample_tasks_path
 from backends.events import Finished, StopReason, TextDelta, Usage
+from backends.records import BudgetRecord, MeterRecord, UsageRecord
 from tests.evals.local_support import tiny_entry
 from tests.tui.helpers import app_with, backend_ready, key_now, screen_text, until
 from tests.tui.scripted import ScriptedBackend, Step
@@ -78,15 +79,16 @@ def fixed_result(task: Task, strategy: Strategy, index: int) -> TaskResult:
     cached = 40 if strategy.backend == "claude" and index > 0 else 0
     return TaskResult(
         task_id=task.id, task_fingerprint=task.fingerprint(), strategy=key,
-        backend=strategy.backend, kind="scripted", model="m", budget=strategy.budget,
+        backend=strategy.backend, kind="scripted", model="m",
+        budget=BudgetRecord(requested=Budget(strategy.budget).describe()),
         settings=RequestSettings(), tags=list(task.tags), check=task.check,
         expected=task.expected, text=task.expected if correct else WRONG,
         thinking=f"Work through {task.id} step by step." if thinks else "",
         stop_reason="stop", correct=correct,
-        usage=Usage(input=60, cached_input=cached, output=20 + index,
+        usage=UsageRecord(input=60, cached_input=cached, output=20 + index,
                           reasoning=(120 + 40 * index) if thinks else 0),
-        meters=ResultMeters(cost_usd=COST[key], cache_hit=cached / 60, ttft_s=0.2 + index / 20,
-                            total_s=(2.5 if thinks else 0.8) + index / 10),
+        meters=MeterRecord(cost_usd=COST[key], cache_hit=cached / 60, ttft_s=0.2 + index / 20,
+                           total_s=(2.5 if thinks else 0.8) + index / 10),
         finished_at="2026-01-01T00:00:00.000+00:00",
     )  # fmt: skip
 

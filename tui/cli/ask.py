@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import asdict
 from typing import Any, TextIO
 
 from backends.base import Backend
@@ -18,7 +17,9 @@ from backends.events import Finished, ReasoningDelta, StatusNote, StreamEvent, T
 from backends.local.formats import PROMPTED_OFF_HINT
 from backends.meter_lines import format_meter_line
 from backends.meters import MessageMeter
+from backends.outputs import AskResult
 from backends.pricing import PriceBook
+from backends.records import BudgetRecord, error_record, meter_record, reading_usage
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
@@ -176,35 +177,32 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 def reply_json(
     backend: Backend, request: ChatRequest, reply: Reply, meter: MessageMeter
 ) -> dict[str, Any]:
-    """The ``--json`` object: text, thinking, usage, meters, backend, model, budget."""
+    """The ``--json`` object (``backends.records.AskResult``): text, thinking, usage, meters,
+    backend, model, budget."""
     finished = reply.finished or Finished(stop_reason=reply.stop_reason)
     reading = meter.reading()
-    error = finished.error
-    return {
-        "backend": backend.name,
-        "kind": backend.kind,
-        "model": finished.model or backend.model,
-        "text": reply.text,
-        "thinking": reply.thinking,
-        "stop_reason": finished.stop_reason.value,
-        "error": None if error is None else error_json(error),
-        "usage": asdict(reading.usage),
-        "budget": {
-            "requested": request.budget.describe(),
-            "minimum": request.budget.minimum,
-            "reasoning_tokens_spent": reading.usage.reasoning,
-            "forced_close_tokens": finished.forced_close_tokens,
-            "applied": finished.budget_applied,
-            "precision": backend.capabilities.budget_precision,
-            "thinking": thinking_label(backend.capabilities) or None,
-        },
-        "meters": {**reading.as_dict(), "line": format_meter_line(reading)},
-        "skipped_events": finished.skipped_events,
-    }
-
-
-def error_json(error: PonderError) -> dict[str, str]:
-    return {"kind": error.kind, "message": error.message, "hint": error.hint}
+    record = AskResult(
+        backend=backend.name,
+        kind=backend.kind,
+        model=finished.model or backend.model,
+        text=reply.text,
+        thinking=reply.thinking,
+        stop_reason=finished.stop_reason.value,
+        error=error_record(finished.error),
+        usage=reading_usage(reading),
+        meters=meter_record(reading),
+        budget=BudgetRecord(
+            requested=request.budget.describe(),
+            minimum=request.budget.minimum,
+            reasoning_tokens_spent=reading.usage.reasoning,
+            forced_close_tokens=finished.forced_close_tokens,
+            applied=finished.budget_applied,
+            precision=backend.capabilities.budget_precision,
+            thinking=thinking_label(backend.capabilities) or None,
+        ),
+        skipped_events=finished.skipped_events,
+    )
+    return record.model_dump(mode="json")
 
 
 async def run_backends(settings: Settings) -> int:

@@ -15,22 +15,33 @@ import sys
 import time
 from typing import Any, TextIO
 
+from backends.capabilities import thinking_label
 from backends.compare import CompareSession, RoundResult, build_columns, summarize
 from backends.compare.runner import Column, ColumnOutcome
 from backends.compare.schedule import POLICIES
 from backends.compare.summary import Summary, Winner, format_summary
 from backends.config import Settings
-from backends.errors import ConfigError, PonderError, redact_all
+from backends.errors import ConfigError, redact_all
 from backends.events import ReasoningDelta, StreamEvent, TextDelta
 from backends.meter_lines import (
     format_count,
-    format_meter_line,
     format_percent,
     format_rate,
     format_seconds,
 )
 from backends.meters import MeterReading
+from backends.outputs import (
+    AgreementGroupRecord,
+    AgreementRecord,
+    BestRecord,
+    CompareColumnRecord,
+    CompareResult,
+    StandingRecord,
+    SummaryRecord,
+    WinnerRecord,
+)
 from backends.pricing import PriceBook, format_usd
+from backends.records import BudgetRecord, NoteRecord, error_record, meter_record, reading_usage
 from backends.request import Message
 from tui.cli.args import non_negative, parse_budget
 from tui.safe_text import from_os, printable, read_text
@@ -249,124 +260,90 @@ def report(result: RoundResult, summary: Summary) -> str:
 # ---- --json ----------------------------------------------------------------------------------
 
 
-def meters_json(reading: MeterReading) -> dict[str, Any]:
-    """Usage and meters of one column, the same keys as ``ponder ask --json``."""
-    usage, cost = reading.usage, reading.cost
-    return {
-        "usage": {
-            "input": usage.input,
-            "cached_input": usage.cached_input,
-            "cache_write": usage.cache_write,
-            "output": usage.output,
-            "reasoning": usage.reasoning,
-            "estimated": usage.estimated,
-        },
-        "meters": {
-            "cache_hit": reading.cache_hit,
-            "cost_usd": reading.cost_usd,
-            "cost_split_usd": None
-            if cost is None
-            else {
-                "input": cost.input,
-                "cached_input": cost.cached_input,
-                "cache_write": cost.cache_write,
-                "output": cost.output,
-            },
-            "ttft_s": reading.ttft_s,
-            "first_answer_s": reading.first_answer_s,
-            "thinking_s": reading.thinking_s,
-            "total_s": reading.total_s,
-            "decode_tok_s": reading.decode_tps,
-            "line": format_meter_line(reading),
-        },
-    }
-
-
-def error_json(error: PonderError | None) -> dict[str, str] | None:
-    if error is None:
-        return None
-    return {"kind": error.kind, "message": error.message, "hint": error.hint}
-
-
-def column_json(column: Column, o: ColumnOutcome) -> dict[str, Any]:
+def column_json(column: Column, o: ColumnOutcome) -> CompareColumnRecord:
+    """One column: the same usage, meters and error records as ``ponder ask --json``."""
     backend, finished = column.backend, o.finished
-    return {
-        "index": o.index,
-        "label": redact_all(o.label),
-        "backend": backend.name,
-        "kind": backend.kind,
-        "model": finished.model or backend.model,
-        "text": o.text,
-        "thinking": o.thinking,
-        "stop_reason": finished.stop_reason.value,
-        "error": error_json(finished.error),
-        **meters_json(o.reading),
-        "budget": {
-            "requested": o.budget,
-            "reasoning_tokens_spent": o.reading.usage.reasoning,
-            "forced_close_tokens": finished.forced_close_tokens,
-            "applied": finished.budget_applied,
-            "precision": backend.capabilities.budget_precision,
-        },
-        "queued_s": o.queued_s,
-        "notes": [{"kind": n.kind, "text": n.text} for n in o.notes],
-    }
+    return CompareColumnRecord(
+        index=o.index,
+        label=redact_all(o.label),
+        backend=backend.name,
+        kind=backend.kind,
+        model=finished.model or backend.model,
+        text=o.text,
+        thinking=o.thinking,
+        stop_reason=finished.stop_reason.value,
+        error=error_record(finished.error),
+        usage=reading_usage(o.reading),
+        meters=meter_record(o.reading),
+        budget=BudgetRecord(
+            requested=o.budget,
+            reasoning_tokens_spent=o.reading.usage.reasoning,
+            forced_close_tokens=finished.forced_close_tokens,
+            applied=finished.budget_applied,
+            precision=backend.capabilities.budget_precision,
+            thinking=thinking_label(backend.capabilities) or None,
+        ),
+        queued_s=o.queued_s,
+        notes=[NoteRecord(kind=n.kind, text=n.text) for n in o.notes],
+    )
 
 
-def winner_json(winner: Winner | None) -> dict[str, Any] | None:
+def winner_json(winner: Winner | None) -> WinnerRecord | None:
     if winner is None:
         return None
-    return {
-        "best": [
-            {"index": s.index, "label": redact_all(s.label), "value": s.value} for s in winner.best
+    return WinnerRecord(
+        best=[
+            BestRecord(index=s.index, label=redact_all(s.label), value=s.value) for s in winner.best
         ],
-        "others": [
-            {
-                "index": s.index,
-                "label": redact_all(s.label),
-                "value": s.value,
-                "times": s.times,
-                "difference": s.difference,
-            }
+        others=[
+            StandingRecord(
+                index=s.index,
+                label=redact_all(s.label),
+                value=s.value,
+                times=s.times,
+                difference=s.difference,
+            )
             for s in winner.others
         ],
-        "unknown": list(winner.unknown),
-    }
+        unknown=list(winner.unknown),
+    )
 
 
-def summary_json(summary: Summary) -> dict[str, Any]:
+def summary_json(summary: Summary) -> SummaryRecord:
     agreement = summary.agreement
-    return {
-        "cheapest": winner_json(summary.cheapest),
-        "fastest_ttft": winner_json(summary.fastest_ttft),
-        "fastest_total": winner_json(summary.fastest_total),
-        "fewest_reasoning": winner_json(summary.fewest_reasoning),
-        "most_reasoning": winner_json(summary.most_reasoning),
-        "unpriced": [redact_all(label) for label in summary.unpriced],
-        "excluded": [redact_all(label) for label in summary.excluded],
-        "agreement": None
+    return SummaryRecord(
+        cheapest=winner_json(summary.cheapest),
+        fastest_ttft=winner_json(summary.fastest_ttft),
+        fastest_total=winner_json(summary.fastest_total),
+        fewest_reasoning=winner_json(summary.fewest_reasoning),
+        most_reasoning=winner_json(summary.most_reasoning),
+        unpriced=[redact_all(label) for label in summary.unpriced],
+        excluded=[redact_all(label) for label in summary.excluded],
+        agreement=None
         if agreement is None
-        else {
-            "all_agree": agreement.all_agree,
-            "groups": [
-                {
-                    "answer": g.answer,
-                    "labels": [redact_all(label) for label in g.labels],
-                    "indexes": list(g.indexes),
-                }
+        else AgreementRecord(
+            all_agree=agreement.all_agree,
+            groups=[
+                AgreementGroupRecord(
+                    answer=g.answer,
+                    labels=[redact_all(label) for label in g.labels],
+                    indexes=list(g.indexes),
+                )
                 for g in agreement.groups
             ],
-            "not_compared": [redact_all(label) for label in agreement.not_compared],
-        },
-        "lines": [redact_all(line) for line in format_summary(summary)],
-    }
+            not_compared=[redact_all(label) for label in agreement.not_compared],
+        ),
+        lines=[redact_all(line) for line in format_summary(summary)],
+    )
 
 
 def compare_json(columns: list[Column], result: RoundResult, summary: Summary) -> dict[str, Any]:
-    """The ``--json`` object: prompt, wall time, one entry per column, the summary."""
-    return {
-        "prompt": result.prompt,
-        "wall_s": result.wall_s,
-        "columns": [column_json(columns[o.index], o) for o in result.outcomes],
-        "summary": summary_json(summary),
-    }
+    """The ``--json`` object (``backends.records.CompareResult``): prompt, wall time, one entry
+    per column, the summary."""
+    record = CompareResult(
+        prompt=result.prompt,
+        wall_s=result.wall_s,
+        columns=[column_json(columns[o.index], o) for o in result.outcomes],
+        summary=summary_json(summary),
+    )
+    return record.model_dump(mode="json")

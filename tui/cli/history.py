@@ -29,11 +29,12 @@ from backends.errors import (
 )
 from backends.events import StreamEvent
 from backends.meters import MessageMeter
+from backends.outputs import SearchHitRecord
 from backends.request import ChatRequest
 from backends.store import history
 from backends.store.db import Store, default_path
 from backends.store.errors import HistoryCorrupt, HistoryError
-from backends.store.export import export_chat
+from backends.store.export import chat_record, export_chat, when
 from backends.store.readonly import open_for_reading
 from backends.store.recorder import MessageRecorder
 from tui.cli.args import non_negative
@@ -162,22 +163,23 @@ def short_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
+def print_json(rows: list[dict[str, Any]]) -> None:
+    print(json_for_terminal(json.dumps(rows, indent=2, ensure_ascii=False)))
+
+
 def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
     if as_json:
         rows = [
-            {
-                "id": c.id,
-                "title": redact_all(c.title),
-                "kind": c.kind,
-                "messages": c.message_count,
-                "backend": c.backend and redact_all(c.backend),
-                "model": c.model and redact_all(c.model),
-                "created": c.created_at,
-                "updated": c.updated_at,
-            }
+            chat_record(c).model_copy(
+                update={
+                    "title": redact_all(c.title),
+                    "backend": c.backend and redact_all(c.backend),
+                    "model": c.model and redact_all(c.model),
+                }
+            )
             for c in chats
         ]
-        print(json_for_terminal(json.dumps(rows, indent=2, ensure_ascii=False)))
+        print_json([row.model_dump(mode="json") for row in rows])
         return
     if not chats:
         print("no saved chats yet", file=sys.stderr)
@@ -194,20 +196,21 @@ def print_chats(chats: list[history.ChatSummary], as_json: bool) -> None:
 
 def print_hits(hits: list[history.SearchHit], as_json: bool) -> None:
     if as_json:
-        rows: list[dict[str, Any]] = [
-            {
-                "chat_id": h.chat_id,
-                "chat_title": redact_all(h.chat_title),
-                "message_id": h.message_id,
-                "role": h.role,
-                "field": h.field,
-                "snippet": redact(h.snippet),
-                "spans": [list(span) for span in h.spans],
-                "created": h.created_at,
-            }
+        rows = [
+            SearchHitRecord(
+                chat_id=h.chat_id,
+                chat_title=redact_all(h.chat_title),
+                message_id=h.message_id,
+                role=h.role,
+                field=h.field,
+                snippet=redact(h.snippet),
+                spans=[list(span) for span in h.spans],
+                created_at=h.created_at,
+                created=when(h.created_at),
+            )
             for h in hits
         ]
-        print(json_for_terminal(json.dumps(rows, indent=2, ensure_ascii=False)))
+        print_json([row.model_dump(mode="json") for row in rows])
         return
     if not hits:
         print("no messages match", file=sys.stderr)
