@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.answer_room import BudgetFit
 from backends.budget import Budget
+from backends.budget_text import format_budget
 from backends.capabilities import thinking_label
 from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
@@ -26,7 +27,7 @@ from tui.chat.edit_resend import EditState
 from tui.chat.history import ChatHistory
 from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
-from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.budget import BudgetSlider, steps_from_settings
 from tui.widgets.footer import KeyBar
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
@@ -78,7 +79,7 @@ class ChatScreen(ChatActions):
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
         self._show_backend_state()
-        self.query_one(StatusBar).show_budget(step_label(self.budget_value))
+        self.query_one(StatusBar).show_budget(format_budget(self.budget_value))
         self.query_one(BudgetSlider).set_precision(None)
         self._show_system()
         self._show_keys()
@@ -162,7 +163,7 @@ class ChatScreen(ChatActions):
         from tui.chat.reply import ReplyJob
 
         fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
-        record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
+        record = ReplyRecord(self.slot.name, "", format_budget(fit.budget))
         exchange.replies.append(record)
         caps = self.slot.backend.capabilities if self.slot.backend else None
         view = AssistantMessage(
@@ -256,10 +257,10 @@ class ChatScreen(ChatActions):
         fit = self._fit(value)
         slider = self.query_one(BudgetSlider)
         slider.set_value(value)
-        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        slider.set_note(f"→ {format_budget(fit.budget)} (answer room)" if fit.clamped else "")
         if fit.clamped and by_user:
             self.notify(fit.note, markup=False)
-        label = step_label(fit.budget)
+        label = format_budget(fit.budget)
         self.query_one(StatusBar).show_budget(label)
         job = self.job if self.generating else None
         if job is None:

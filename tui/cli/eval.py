@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from backends.compare.spec import parse_budget_text, parse_column_spec
+from backends.budget_text import parse_budget
+from backends.compare.spec import parse_column_spec
 from backends.config import Settings
 from backends.errors import ConfigError
 from backends.evals.report import Report, build_report, format_report, report_json, write_csv
@@ -124,7 +125,7 @@ def parse_strategies(
 def parse_sweep(text: str) -> list[int | None]:
     """``0,64,256`` -> [0, 64, 256]. Raises ``ConfigError`` naming a bad budget."""
     try:
-        budgets = [parse_budget_text(part) for part in text.split(",") if part.strip()]
+        budgets = [parse_budget(part) for part in text.split(",") if part.strip()]
     except ValueError as exc:
         raise ConfigError(f"--sweep: {exc}", "give budgets like 0,64,256") from None
     if len(budgets) < 2:

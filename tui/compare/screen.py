@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.budget import Budget
+from backends.budget_text import format_budget
 from backends.compare.runner import Column, CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
@@ -35,7 +36,7 @@ from tui.compare.keys import compare_bindings
 from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
 from tui.compare.promotion import BackendPool, Promotion
 from tui.compare.summary import CompareSummary
-from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.budget import BudgetSlider, steps_from_settings
 from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
@@ -281,11 +282,11 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         view.refresh_label()
         slider = self.query_one(BudgetSlider)
         slider.set_value(value)
-        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        slider.set_note(f"→ {format_budget(fit.budget)} (answer room)" if fit.clamped else "")
         if fit.clamped:
             self.notify(fit.note, markup=False)
         if view.state == "running" and view.view is not None:
-            view.view.show_note(f"budget → {step_label(fit.budget)}: {self._when(view)}")
+            view.view.show_note(f"budget → {format_budget(fit.budget)}: {self._when(view)}")
 
     def action_budget_max(self) -> None:
         """The focused column's largest budget that still leaves room for its answer."""
