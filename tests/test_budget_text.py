@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from backends.budget_text import format_budget, looks_like_budget, parse_budget
-from backends.config import MAX_TOKENS_SETTING
+from backends.config import MAX_TOKENS_SETTING, Settings
 from tui.cli.args import parse_budget as parse_budget_argument
 
 
@@ -78,3 +78,11 @@ def test_the_argparse_type_says_the_same() -> None:
         parse_budget_argument("20000000")
     with pytest.raises(argparse.ArgumentTypeError, match="4k, off or auto"):
         parse_budget_argument("many")
+
+
+def test_the_config_says_auto_and_limits_say_none() -> None:
+    settings = Settings(budget_steps=[0, 256, "auto"], default_budget="auto")
+    assert settings.step_limits() == [0, 256, None]
+    assert settings.budget_limit() is None
+    assert Settings(default_budget=4096).budget_limit() == 4096
+    assert Settings().budget_limit() == 0  # not set: off (the model may suggest a start)

@@ -27,7 +27,7 @@ from tui.chat.edit_resend import EditState
 from tui.chat.history import ChatHistory
 from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
-from tui.widgets.budget import BudgetSlider, steps_from_settings
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.footer import KeyBar
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
@@ -53,7 +53,7 @@ class ChatScreen(ChatActions):
         settings = services.settings
         self.conversation = self._fresh_conversation()
         self.totals = SessionTotals()
-        self.steps = steps_from_settings(settings.budget_steps)
+        self.steps = settings.step_limits()
         self.budget_value: int | None = settings.budget_limit()
         self.slot = BackendSlot(services.backend_name)
         self.job: ReplyJob | None = None

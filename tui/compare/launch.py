@@ -10,7 +10,6 @@ from backends.compare.runner import Column
 from tui.chat.conversation import Exchange
 from tui.compare.promotion import BackendPool, promote_into_chat
 from tui.compare.screen import CompareScreen
-from tui.widgets.budget import steps_from_settings
 
 if TYPE_CHECKING:
     from tui.chat.screen import ChatScreen
@@ -40,7 +39,7 @@ async def open_compare(chat: ChatScreen) -> None:
     pool.borrow(slot.name, slot.backend)
     # The chat's request history without a new prompt: every answered exchange.
     base = chat.conversation.messages_for(Exchange(""))[:-1]
-    steps = steps_from_settings(chat.services.settings.budget_steps)
+    steps = chat.services.settings.step_limits()
     budgets = (chat.budget_value, other_budget(steps, chat.budget_value))
     columns = [Column(slot.backend, Budget(value), list(base)) for value in budgets]
     screen = CompareScreen(chat.services, columns, pool=pool, base=base)

@@ -36,7 +36,7 @@ from tui.compare.keys import compare_bindings
 from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
 from tui.compare.promotion import BackendPool, Promotion
 from tui.compare.summary import CompareSummary
-from tui.widgets.budget import BudgetSlider, steps_from_settings
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
@@ -104,7 +104,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.carried = sum(message.role == "assistant" for message in self.base)
         self.session = CompareSession(columns, prices=services.prices)
         self.views = [CompareColumn(column, carried=self.carried) for column in columns]
-        self.steps = steps_from_settings(services.settings.budget_steps)
+        self.steps = services.settings.step_limits()
         self.focus_index = 0
         self.expand_thinking = False
         self.round: CompareRound | None = None

@@ -15,7 +15,6 @@ from backends.config import Settings
 from backends.errors import ConfigError
 from backends.evals.runner import Strategy
 from tui.safe_text import printable
-from tui.widgets.budget import steps_from_settings
 
 SAMPLE = "sample"
 
@@ -83,7 +82,7 @@ class EvalSetup(Vertical):
             names.insert(0, current_backend)
         self.backend_names = names
         self.current_backend = current_backend
-        self.steps = steps_from_settings(settings.budget_steps)
+        self.steps = settings.step_limits()
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="eval-row"):

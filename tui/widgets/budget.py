@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -24,11 +24,6 @@ PRECISION_LABELS = {
     "on_off": "on/off only",
     "none": "not adjustable",
 }
-
-
-def steps_from_settings(steps: Sequence[int | Literal["auto"]]) -> list[int | None]:
-    """Config steps (``"auto"`` allowed) as budget limits (``None`` = auto)."""
-    return [None if step == "auto" else int(step) for step in steps]
 
 
 def precision_text(capabilities: Capabilities) -> str:
