@@ -5,8 +5,8 @@
 compare view; ``summary`` picks the winners of a round.
 """
 
+from backends.compare.column import Column
 from backends.compare.runner import (
-    Column,
     ColumnOutcome,
     ColumnRun,
     CompareRound,

@@ -1,6 +1,7 @@
 """Run one prompt on several columns at once: the engine of compare (screen and CLI).
 
-A ``Column`` is a backend, its own live ``Budget`` and its own conversation. ``CompareRound``
+A ``Column`` (``backends.compare.column``) is a backend, its own live ``Budget`` and its own
+conversation. ``CompareRound``
 sends one prompt to every column: remote columns stream concurrently; local (in-process CPU)
 columns go through a ``LocalScheduler`` that queues a column when running it now would
 oversubscribe the CPU or share a loaded model with a running column (the measurement behind
@@ -18,14 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from backends.base import Backend
-from backends.budget import Budget
+from backends.compare.column import Column, short_name
 from backends.compare.schedule import LocalScheduler, Policy
 from backends.errors import PonderError
 from backends.events import (
@@ -43,41 +42,6 @@ from backends.tokens import estimate_tokens
 Status = Literal["waiting", "queued", "loading", "running", "done", "cancelled", "error"]
 EventCallback = Callable[[int, StreamEvent], None]
 StatusCallback = Callable[[int, str], None]
-
-
-def short_name(backend: Backend) -> str:
-    """A compact column name: a model file's stem, a URL's host:port, a spec's model, or the
-    configured name (``local``, ``claude``)."""
-    name = backend.name
-    for scheme in ("http://", "https://"):
-        if scheme in name:
-            return name.split(scheme, 1)[1].split("/", 1)[0]
-    if backend.kind == "llama" and name.startswith("llama:"):
-        return Path(backend.model).stem
-    if ":" in name:  # KIND:MODEL
-        return backend.model
-    return name
-
-
-@dataclass(eq=False)
-class Column:
-    """One column: a backend, its own live budget and its own conversation.
-
-    ``history`` is the conversation so far (seeded from a chat when compare is opened from one);
-    each round appends its prompt and this column's reply. ``title`` overrides the backend's
-    short name in ``label``.
-    """
-
-    backend: Backend
-    budget: Budget = field(default_factory=Budget)
-    history: list[Message] = field(default_factory=list)
-    title: str | None = None
-    conversation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def label(self) -> str:
-        """``local @64``, ``gpt-5 @auto``, ``local @off``: name and current budget."""
-        return f"{self.title or short_name(self.backend)} @{self.budget.describe()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from backends.base import Backend
 from backends.budget import Budget
+from backends.compare.column import Column
 from backends.compare.runner import (
-    Column,
     CompareRound,
     EventCallback,
     RoundResult,

@@ -9,7 +9,8 @@ import pytest
 
 from backends.base import BackendSpec
 from backends.budget import Budget
-from backends.compare.runner import Column, ColumnOutcome, CompareRound
+from backends.compare.column import Column
+from backends.compare.runner import ColumnOutcome, CompareRound
 from backends.compare.session import CompareSession, build_columns
 from backends.compare.summary import Winner, completed, summarize
 from backends.config import BackendEntry, Settings

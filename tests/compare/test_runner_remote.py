@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from backends.budget import Budget
-from backends.compare.runner import Column, CompareRound, run_round
+from backends.compare.column import Column
+from backends.compare.runner import CompareRound, run_round
 from backends.compare.session import CompareSession, build_columns
 from backends.config import BackendEntry, Settings
 from backends.errors import Unreachable

@@ -16,7 +16,8 @@ import time
 from typing import Any, TextIO
 
 from backends.compare import CompareSession, RoundResult, build_columns, summarize
-from backends.compare.runner import Column, ColumnOutcome
+from backends.compare.column import Column
+from backends.compare.runner import ColumnOutcome
 from backends.compare.schedule import POLICIES
 from backends.compare.summary import Summary, Winner, format_summary
 from backends.config import Settings

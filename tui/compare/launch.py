@@ -6,7 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from backends.budget import Budget
-from backends.compare.runner import Column
+from backends.compare.column import Column
 from tui.chat.conversation import Exchange
 from tui.compare.promotion import BackendPool, promote_into_chat
 from tui.compare.screen import CompareScreen

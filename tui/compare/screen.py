@@ -21,7 +21,8 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.budget import Budget
 from backends.budget_text import format_budget
-from backends.compare.runner import Column, CompareRound
+from backends.compare.column import Column
+from backends.compare.runner import CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
