@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from backends.base import Backend
 from backends.compare.column import Column, short_name
 from backends.compare.schedule import LocalScheduler, Policy
 from backends.errors import PonderError
@@ -118,22 +117,12 @@ class ColumnRun:
         )
 
 
-def meter_for(backend: Backend, prices: PriceBook) -> MessageMeter:
-    """A fresh meter for one reply of ``backend`` (hardware cost for local backends)."""
-    return MessageMeter(
-        backend.kind,
-        backend.model,
-        prices,
-        local=backend.capabilities.local,
-        hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-    )
-
-
 class CompareRound:
     """One prompt sent to every column. Create it, keep it (for ``stop_all``), ``await run()``.
 
     Every argument but ``columns`` and ``prompt`` is optional; ``scheduler`` may be shared by
-    rounds (a ``CompareSession`` does) and decides how local columns run (see ``schedule``).
+    rounds (a ``CompareSession`` does) and decides how local columns run (see ``schedule``);
+    ``clock`` times the meters (a fixed one in tests).
     """
 
     def __init__(
@@ -149,6 +138,7 @@ class CompareRound:
         prices: PriceBook | None = None,
         scheduler: LocalScheduler | None = None,
         policy: Policy = "auto",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.prompt = prompt
         self.on_event = on_event
@@ -156,7 +146,10 @@ class CompareRound:
         self.max_tokens, self.temperature, self.seed = max_tokens, temperature, seed
         self.scheduler = scheduler or LocalScheduler(policy=policy)
         prices = prices or PriceBook()
-        self.runs = [ColumnRun(i, c, meter_for(c.backend, prices)) for i, c in enumerate(columns)]
+        self.runs = [
+            ColumnRun(i, c, MessageMeter.for_backend(c.backend, prices, clock=clock))
+            for i, c in enumerate(columns)
+        ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = False
 

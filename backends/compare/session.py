@@ -7,7 +7,8 @@ model is loaded once (and its columns take turns; see ``schedule``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from backends.base import Backend
 from backends.budget import Budget
@@ -31,7 +32,7 @@ class CompareSession:
 
     ``start_round`` returns the ``CompareRound`` (keep it to ``stop_all``); ``ask`` runs one
     to the end. Changing the columns while a round runs raises ``RuntimeError`` (the screen
-    disables those keys meanwhile).
+    disables those keys meanwhile). ``clock`` times every round's meters (a fixed one in tests).
     """
 
     def __init__(
@@ -41,7 +42,9 @@ class CompareSession:
         prices: PriceBook | None = None,
         policy: Policy = "auto",
         cores: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
         self.columns: list[Column] = list(columns)
         self._backends: dict[int, Backend] = {id(c.backend): c.backend for c in self.columns}
         self.prices = prices or PriceBook()
@@ -96,6 +99,7 @@ class CompareSession:
             seed=seed,
             prices=self.prices,
             scheduler=self.scheduler,
+            clock=self.clock,
         )
         return self.current
 

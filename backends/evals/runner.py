@@ -59,7 +59,7 @@ from backends.evals.strategy import (
 from backends.evals.tasks import Task, TaskSet, tasks_from
 from backends.events import Finished, StopReason
 from backends.meters import MessageMeter
-from backends.pricing import PriceBook, hardware_rate
+from backends.pricing import PriceBook
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
 
@@ -337,14 +337,7 @@ class EvalRunner:
         )
 
     async def _sample(self, backend: Backend, strategy: Strategy, task: Task, seed: int) -> Sample:
-        spec = backend.spec
-        meter = MessageMeter(
-            backend.kind,
-            backend.model,
-            self.prices,
-            local=backend.capabilities.local,
-            hardware_cost_per_hour=hardware_rate(spec.hardware_cost_per_hour, spec.options),
-        )
+        meter = MessageMeter.for_backend(backend, self.prices)
         self.calls += 1
         error: BaseException | None = None
         meter.start()

@@ -136,14 +136,8 @@ class ReplyJob:
         self.backend = backend
         self.record.model = backend.model
         self.view.set_header(self.header())
-        caps = backend.capabilities
-        self.meter = MessageMeter(
-            backend.spec.kind,
-            backend.model,
-            self.services.prices,
-            local=caps.local,
-            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-            clock=self.services.clock,
+        self.meter = MessageMeter.for_backend(
+            backend, self.services.prices, clock=self.services.clock
         )
         self.view.show_note("")
         return backend

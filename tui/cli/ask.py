@@ -131,12 +131,9 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         temperature=args.temperature,
         seed=args.seed,
     )
-    meter = MessageMeter(
-        backend.kind,
-        backend.model,
+    meter = MessageMeter.for_backend(
+        backend,
         PriceBook(settings.prices),
-        local=backend.capabilities.local,
-        hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
         input_estimate=sum(estimate_tokens(message.text) for message in messages),
     )
     printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)

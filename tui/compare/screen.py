@@ -26,7 +26,6 @@ from backends.compare.runner import CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
-from backends.meters import MessageMeter
 from backends.request import Message
 from tui.chat.budget_keys import BudgetKeysScreen
 from tui.chat.budget_room import fit_for
@@ -42,20 +41,6 @@ from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
 MIN_COLUMN_WIDTH = 26  # below this, columns scroll sideways at 38 columns each
-
-
-def use_clock(round_: CompareRound, services: ChatServices) -> None:
-    """Give the round's meters the app's clock (a fixed one in tests) before it runs."""
-    for run in round_.runs:
-        backend = run.column.backend
-        run.meter = MessageMeter(
-            backend.kind,
-            backend.model,
-            services.prices,
-            local=backend.capabilities.local,
-            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-            clock=services.clock,
-        )
 
 
 class CompareScreen(BudgetKeysScreen[Promotion | None]):
@@ -103,7 +88,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.pool = pool
         self.base = list(base or [])
         self.carried = sum(message.role == "assistant" for message in self.base)
-        self.session = CompareSession(columns, prices=services.prices)
+        self.session = CompareSession(columns, prices=services.prices, clock=services.clock)
         self.views = [CompareColumn(column, carried=self.carried) for column in columns]
         self.steps = services.settings.step_limits()
         self.focus_index = 0
@@ -163,7 +148,6 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
             on_status=self._on_status,
             max_tokens=self.services.settings.max_tokens,
         )
-        use_clock(round_, self.services)
         self.round = round_
         if self._stop_soon:
             round_.stop_all()
