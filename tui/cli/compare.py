@@ -31,6 +31,7 @@ from backends.meter_lines import (
     format_seconds,
 )
 from backends.meters import MeterReading
+from backends.pool import BackendPool
 from backends.pricing import PriceBook, format_usd
 from backends.request import Message
 from tui.cli.args import non_negative, parse_budget
@@ -136,13 +137,13 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
         )
     default = settings.budget_limit() if args.budget is FROM_CONFIG else args.budget
     history = [Message("system", from_os(args.system))] if args.system else []
+    pool = BackendPool.for_settings(settings)
     columns = build_columns(
-        settings,
-        args.columns,
-        default_budget=default,
-        history=history,
+        settings, args.columns, default_budget=default, history=history, pool=pool
     )
-    session = CompareSession(columns, prices=PriceBook(settings.prices), policy=args.local)
+    session = CompareSession(
+        columns, prices=PriceBook(settings.prices), policy=args.local, pool=pool
+    )
     progress = Progress(sys.stderr, [c.label for c in columns]) if sys.stderr.isatty() else None
     try:
         result = await session.ask(

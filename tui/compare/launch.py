@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from backends.budget import Budget
 from backends.compare.column import Column
+from backends.pool import BackendPool
 from tui.chat.conversation import Exchange
-from tui.compare.promotion import BackendPool, promote_into_chat
+from tui.compare.promotion import promote_into_chat
 from tui.compare.screen import CompareScreen
 
 if TYPE_CHECKING:

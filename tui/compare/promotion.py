@@ -1,16 +1,13 @@
 """Compare and the chat: the backends compare uses, and a column promoted back to the chat.
 
-``BackendPool`` builds the backends the compare columns need (in a thread, once per name, so
-columns of one backend share its loaded model) and closes the ones it built; the chat's own
-backend is only borrowed. ``promote_into_chat`` makes the chat continue one column: the column's
+The compare screen's backends are a ``backends.pool.BackendPool`` (the chat's own backend is
+only borrowed from it). ``promote_into_chat`` makes the chat continue one column: the column's
 rounds are appended to the chat's conversation and drawn in its message list, and the chat takes
 the column's backend and budget.
 """
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +17,7 @@ from backends.base import Backend
 from backends.compare.runner import ColumnOutcome
 from tui.chat.conversation import Conversation, ReplyRecord
 from tui.chat.reply import status_for
-from tui.chat.services import BackendFactory, BackendSlot
+from tui.chat.services import BackendSlot
 from tui.compare.column import CANCELLED_NOTE, RoundEntry
 from tui.safe_text import printable
 from tui.widgets.budget import BudgetSlider
@@ -29,43 +26,6 @@ from tui.widgets.meters import model_label
 
 if TYPE_CHECKING:
     from tui.chat.screen import ChatScreen
-
-
-class BackendPool:
-    """Backends by name: borrowed ones (the chat's) and ones built here (closed by ``aclose``)."""
-
-    def __init__(self, factory: BackendFactory) -> None:
-        self.factory = factory
-        self.backends: dict[str, Backend] = {}
-        self.borrowed: set[str] = set()
-
-    def borrow(self, name: str, backend: Backend) -> None:
-        """Use ``backend`` (owned by someone else) for ``name``; it is never closed here."""
-        self.backends[name] = backend
-        self.borrowed.add(name)
-
-    async def get(self, name: str) -> Backend:
-        """The backend for ``name``, built in a thread the first time.
-
-        Raises the factory's ``PonderError`` (``ConfigError`` for a bad name or spec).
-        """
-        backend = self.backends.get(name)
-        if backend is None:
-            backend = await asyncio.to_thread(self.factory, name)
-            self.backends[name] = backend
-        return backend
-
-    def name_of(self, backend: Backend) -> str:
-        """The name ``backend`` was got by (its own name if it came from elsewhere)."""
-        return next((n for n, b in self.backends.items() if b is backend), backend.name)
-
-    async def aclose(self, keep: Backend | None = None) -> None:
-        """Close every backend built here except ``keep`` (handed to the chat)."""
-        for name, backend in self.backends.items():
-            if name in self.borrowed or backend is keep:
-                continue
-            with suppress(Exception):  # closing is best effort: the screen is going away
-                await backend.aclose()
 
 
 @dataclass(frozen=True)

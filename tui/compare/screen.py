@@ -26,6 +26,7 @@ from backends.compare.runner import CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
+from backends.pool import BackendPool
 from backends.request import Message
 from tui.chat.budget_keys import BudgetKeysScreen
 from tui.chat.budget_room import fit_for
@@ -34,7 +35,7 @@ from tui.chat.system_prompt import system_line
 from tui.compare.column import CompareColumn
 from tui.compare.keys import compare_bindings
 from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
-from tui.compare.promotion import BackendPool, Promotion
+from tui.compare.promotion import Promotion
 from tui.compare.summary import CompareSummary
 from tui.widgets.budget import BudgetSlider
 from tui.widgets.prompt import PromptInput
@@ -88,7 +89,9 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
         self.pool = pool
         self.base = list(base or [])
         self.carried = sum(message.role == "assistant" for message in self.base)
-        self.session = CompareSession(columns, prices=services.prices, clock=services.clock)
+        self.session = CompareSession(
+            columns, prices=services.prices, clock=services.clock, pool=pool
+        )
         self.views = [CompareColumn(column, carried=self.carried) for column in columns]
         self.steps = services.settings.step_limits()
         self.focus_index = 0
