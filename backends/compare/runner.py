@@ -35,7 +35,7 @@ from backends.events import (
 from backends.meters import MessageMeter, MeterReading
 from backends.pricing import PriceBook
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from backends.tokens import estimate_tokens
 
 Status = Literal["waiting", "queued", "loading", "running", "done", "cancelled", "error"]
@@ -120,7 +120,8 @@ class ColumnRun:
 class CompareRound:
     """One prompt sent to every column. Create it, keep it (for ``stop_all``), ``await run()``.
 
-    Every argument but ``columns`` and ``prompt`` is optional; ``scheduler`` may be shared by
+    Every argument but ``columns`` and ``prompt`` is optional; ``options`` go with every
+    column's request (output cap, temperature, seed); ``scheduler`` may be shared by
     rounds (a ``CompareSession`` does) and decides how local columns run (see ``schedule``);
     ``clock`` times the meters (a fixed one in tests).
     """
@@ -132,9 +133,7 @@ class CompareRound:
         *,
         on_event: EventCallback | None = None,
         on_status: StatusCallback | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
         prices: PriceBook | None = None,
         scheduler: LocalScheduler | None = None,
         policy: Policy = "auto",
@@ -143,7 +142,7 @@ class CompareRound:
         self.prompt = prompt
         self.on_event = on_event
         self.on_status = on_status
-        self.max_tokens, self.temperature, self.seed = max_tokens, temperature, seed
+        self.options = options or RequestOptions()
         self.scheduler = scheduler or LocalScheduler(policy=policy)
         prices = prices or PriceBook()
         self.runs = [
@@ -263,9 +262,7 @@ class CompareRound:
         return ChatRequest(
             messages=[*column.history, Message("user", self.prompt)],
             budget=column.budget,
-            max_tokens=self.max_tokens,
-            temperature=self.temperature,
-            seed=self.seed,
+            options=self.options,
             conversation_id=column.conversation_id,
         )
 
@@ -312,7 +309,7 @@ async def run_round(
     columns: Sequence[Column],
     prompt: str,
     on_event: EventCallback | None = None,
-    **options: object,
+    **round_args: object,
 ) -> RoundResult:
     """Send ``prompt`` to every column and return the round (see ``CompareRound``)."""
-    return await CompareRound(columns, prompt, on_event=on_event, **options).run()  # type: ignore[arg-type]
+    return await CompareRound(columns, prompt, on_event=on_event, **round_args).run()  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from backends.compare.spec import parse_column_spec
 from backends.config import Settings
 from backends.pool import BackendPool
 from backends.pricing import PriceBook
-from backends.request import Message
+from backends.request import Message, RequestOptions
 
 
 class CompareSession:
@@ -87,9 +87,7 @@ class CompareSession:
         *,
         on_event: EventCallback | None = None,
         on_status: StatusCallback | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
     ) -> CompareRound:
         """Prepare a round on the current columns; ``await round.run()`` to run it."""
         self._check_idle()
@@ -98,18 +96,16 @@ class CompareSession:
             prompt,
             on_event=on_event,
             on_status=on_status,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
+            options=options,
             prices=self.prices,
             scheduler=self.scheduler,
             clock=self.clock,
         )
         return self.current
 
-    async def ask(self, prompt: str, **options: object) -> RoundResult:
-        """Run one round to the end, remember it and return it (options: see ``start_round``)."""
-        result = await self.start_round(prompt, **options).run()  # type: ignore[arg-type]
+    async def ask(self, prompt: str, **round_args: object) -> RoundResult:
+        """Run one round to the end, remember it and return it (arguments: see ``start_round``)."""
+        result = await self.start_round(prompt, **round_args).run()  # type: ignore[arg-type]
         self.rounds.append(result)
         return result
 

@@ -62,7 +62,7 @@ from backends.meters import MessageMeter
 from backends.pool import BackendFactory, BackendPool, settings_factory
 from backends.pricing import PriceBook
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 
 __all__ = [
     "BackendFactory",
@@ -126,9 +126,10 @@ class EvalRunner:
 
     ``make_backend`` builds a backend from a strategy's backend string (once per distinct
     string; the runner closes them at the end of ``run``), or is a ``BackendPool`` to take them
-    from (its owner closes them). ``max_tokens`` and ``temperature`` go into every request,
-    ``seed`` (default 0, recorded) fixes every request's seed and the order. ``answer_limit`` is
-    the answer's token allowance after a thinking budget (a task's ``max_answer_tokens`` wins).
+    from (its owner closes them). ``options``: ``max_tokens`` and ``temperature`` go into every
+    request, ``seed`` (default 0, recorded) fixes every request's seed and the order.
+    ``answer_limit`` is the answer's token allowance after a thinking budget (a task's
+    ``max_answer_tokens`` wins).
     Raises ``ValueError`` for an empty strategy list, duplicate strategies, ``concurrency < 1``
     or ``repeat < 1``.
     """
@@ -142,9 +143,7 @@ class EvalRunner:
         make_backend: BackendFactory | BackendPool,
         prices: PriceBook | None = None,
         concurrency: int = 4,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
         repeat: int = 1,
         answer_limit: int = ANSWER_RESERVE,
         fresh: bool = False,
@@ -165,9 +164,11 @@ class EvalRunner:
             self.pool, self._own_pool = BackendPool(make_backend), True
         self.prices = prices or PriceBook()
         self.concurrency = concurrency
-        self.seed = 0 if seed is None else seed
+        options = options or RequestOptions()
+        self.seed = 0 if options.seed is None else options.seed
+        self.options = replace(options, seed=self.seed)
         self.settings = RequestSettings(
-            max_tokens=max_tokens, temperature=temperature, seed=self.seed
+            max_tokens=options.max_tokens, temperature=options.temperature, seed=self.seed
         )
         self.repeat = repeat
         self.answer_limit = answer_limit
@@ -323,16 +324,14 @@ class EvalRunner:
         messages = [Message("system", task.system)] if task.system else []
         messages.append(Message("user", task_prompt(task.prompt, task.check)))
         budget = self._budgets.get(strategy.key, strategy.budget)
-        max_tokens = self.settings.max_tokens
+        max_tokens = self.options.max_tokens
         if budget is not None:  # the answer gets its own allowance after the thinking
             allowance = budget + (task.max_answer_tokens or self.answer_limit)
             max_tokens = min(max_tokens, allowance) if max_tokens else allowance
         return ChatRequest(
             messages=messages,
             budget=Budget(budget),
-            max_tokens=max_tokens,
-            temperature=self.settings.temperature,
-            seed=seed,
+            options=replace(self.options, max_tokens=max_tokens, seed=seed),
             conversation_id=f"eval:{self._keys.get(strategy.key, strategy.key)}",
             own_history_only=True,
         )

@@ -26,7 +26,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
-from backends.request import ChatRequest
+from backends.request import ChatRequest, RequestOptions
 from backends.tokens import estimate_tokens
 from tui.chat.conversation import (
     CANCELLED,
@@ -152,8 +152,8 @@ class ReplyJob:
         request = ChatRequest(
             messages=self.conversation.messages_for(self.exchange),
             budget=self.budget,
-            max_tokens=self.services.settings.max_tokens,
             conversation_id=self.conversation.id,
+            options=RequestOptions(max_tokens=self.services.settings.max_tokens),
         )
         assert self.meter is not None
         # A local count of the prompt: a reply cut short before the provider reports usage

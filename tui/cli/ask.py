@@ -21,7 +21,7 @@ from backends.meters import MessageMeter
 from backends.pricing import PriceBook
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from backends.tokens import estimate_tokens
 from tui.cli.args import non_negative, parse_budget
 from tui.cli.history import add_ask_options, ask_recorder
@@ -127,9 +127,7 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     request = ChatRequest(
         messages=messages,
         budget=Budget(budget_limit, args.min_think),
-        max_tokens=max_tokens,
-        temperature=args.temperature,
-        seed=args.seed,
+        options=RequestOptions(max_tokens=max_tokens, temperature=args.temperature, seed=args.seed),
     )
     meter = MessageMeter.for_backend(
         backend,

@@ -33,7 +33,7 @@ from backends.meter_lines import (
 from backends.meters import MeterReading
 from backends.pool import BackendPool
 from backends.pricing import PriceBook, format_usd
-from backends.request import Message
+from backends.request import Message, RequestOptions
 from tui.cli.args import non_negative, parse_budget
 from tui.safe_text import from_os, printable, read_text
 
@@ -150,9 +150,11 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
             prompt,
             on_event=progress.event if progress else None,
             on_status=progress.status if progress else None,
-            max_tokens=args.max_tokens or settings.max_tokens,
-            temperature=args.temperature,
-            seed=args.seed,
+            options=RequestOptions(
+                max_tokens=args.max_tokens or settings.max_tokens,
+                temperature=args.temperature,
+                seed=args.seed,
+            ),
         )
     finally:
         if progress is not None:

@@ -36,6 +36,7 @@ from backends.evals.runner import (
 from backends.evals.strategy import split_samples
 from backends.evals.tasks import TaskSet, load_task_set_named
 from backends.pricing import PriceBook
+from backends.request import RequestOptions
 from tui.cli.args import non_negative
 from tui.safe_text import printable
 
@@ -212,15 +213,17 @@ async def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         strategies,
         results_path,
         make_backend=settings_factory(settings),
-        prices=PriceBook(settings.prices),  # type: ignore[arg-type]
+        prices=PriceBook(settings.prices),
         concurrency=args.concurrency,
-        max_tokens=args.max_tokens or settings.max_tokens,
-        temperature=args.temperature,
-        seed=args.seed,
         repeat=args.repeat,
         answer_limit=args.answer_limit,
         fresh=args.fresh,
         on_progress=lambda progress: _progress(runner, bar, progress),
+        options=RequestOptions(
+            max_tokens=args.max_tokens or settings.max_tokens,
+            temperature=args.temperature,
+            seed=args.seed,
+        ),
     )
     sys.stderr.write(f"results: {printable(str(results_path))} · seed {runner.seed}\n")
     try:

@@ -27,7 +27,7 @@ from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
 from backends.pool import BackendPool
-from backends.request import Message
+from backends.request import Message, RequestOptions
 from tui.chat.budget_keys import BudgetKeysScreen
 from tui.chat.budget_room import fit_for
 from tui.chat.services import ChatServices
@@ -149,7 +149,7 @@ class CompareScreen(BudgetKeysScreen[Promotion | None]):
             prompt,
             on_event=self._on_event,
             on_status=self._on_status,
-            max_tokens=self.services.settings.max_tokens,
+            options=RequestOptions(max_tokens=self.services.settings.max_tokens),
         )
         self.round = round_
         if self._stop_soon:

@@ -30,6 +30,7 @@ from backends.evals.results import TaskResult
 from backends.evals.runner import EvalRunner, Progress, Strategy, default_results_path
 from backends.evals.tasks import TaskSet
 from backends.pool import BackendPool
+from backends.request import RequestOptions
 from tui.chat.services import ChatServices
 from tui.cli.eval import load_task_set
 from tui.eval.detail import ResultView, results_heading
@@ -163,8 +164,8 @@ class EvalScreen(Screen[None]):
             make_backend=pool,
             prices=self.services.prices,
             concurrency=self.concurrency,
-            max_tokens=choice.max_tokens,
             on_progress=self._progress,
+            options=RequestOptions(max_tokens=choice.max_tokens),
         )
         self.query_one(ProgressBar).update(total=self.runner.total, progress=0)
         self._show_status(f"starting · {len(tasks)} tasks x {len(self.strategies)} strategies")
