@@ -6,6 +6,9 @@ import sys
 MODULES = [
     "backends",
     "backends.config",
+    "backends.budget_text",
+    "backends.pool",
+    "backends.compare.session",
     "backends.registry",
     "backends.meters",
     "backends.pricing",

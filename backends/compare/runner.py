@@ -1,11 +1,11 @@
 """Run one prompt on several columns at once: the engine of compare (screen and CLI).
 
 A ``Column`` (``backends.compare.column``) is a backend, its own live ``Budget`` and its own
-conversation. ``CompareRound``
-sends one prompt to every column: remote columns stream concurrently; local (in-process CPU)
-columns go through a ``LocalScheduler`` that queues a column when running it now would
-oversubscribe the CPU or share a loaded model with a running column (the measurement behind
-this is ``bench/local_columns.py``). A queued column gets ``StatusNote("queued", …)``.
+conversation. ``CompareRound`` sends one prompt to every column: remote columns stream
+concurrently; local (in-process CPU) columns go through a ``LocalScheduler`` that queues a column
+when running it now would oversubscribe the CPU or share a loaded model with a running column
+(the measurement behind this is ``bench/local_columns.py``). A queued column gets
+``StatusNote("queued", …)``.
 
 Callbacks run on the event loop: ``on_event(column_index, event)`` for every stream event
 (each column's events end with exactly one ``Finished``, also when stopped or failed) and
