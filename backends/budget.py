@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from backends.budget_text import format_budget
+
 
 @dataclass(frozen=True, slots=True)
 class BudgetSnapshot:
@@ -83,8 +85,5 @@ class Budget:
         return Budget(self._limit, self._minimum)
 
     def describe(self) -> str:
-        if self._limit is None:
-            return "auto"
-        if self._limit == 0:
-            return "off"
-        return str(self._limit)
+        """``auto``, ``off`` or the number of tokens spelt out (records and JSON keep this)."""
+        return format_budget(self._limit, exact=True)

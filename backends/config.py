@@ -124,7 +124,16 @@ class Settings:
         """``default_budget`` as a budget limit: ``None`` for auto, 0 (off) when not set."""
         if self.default_budget is None:
             return 0
-        return None if self.default_budget == "auto" else self.default_budget
+        return _limit(self.default_budget)
+
+    def step_limits(self) -> list[int | None]:
+        """``budget_steps`` as budget limits: ``"auto"`` becomes ``None``."""
+        return [_limit(step) for step in self.budget_steps]
+
+
+def _limit(value: int | Literal["auto"]) -> int | None:
+    """The one place a config's ``"auto"`` becomes a budget limit (``None``)."""
+    return None if value == "auto" else int(value)
 
 
 def _system_prompt_text(value: str) -> str:

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from backends.events import (
     Finished,
@@ -31,6 +32,9 @@ from backends.events import (
 )
 from backends.pricing import Cost, PriceBook, hardware_cost, hardware_rate
 from backends.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from backends.base import Backend  # pydantic: not on the chat's start path
 
 USAGE_FIELDS = ("input", "output", "reasoning")
 
@@ -198,6 +202,8 @@ class MessageMeter:
     until the provider's usage arrives. Call ``start()`` when the request is sent, ``feed()``
     every event, ``reading()`` whenever the meters are drawn. ``feed`` raises ``ConfigError``
     only when the offline tokenizer is not installed.
+
+    ``MessageMeter.for_backend`` is how ponder builds one: it reads all of that off the backend.
     """
 
     def __init__(
@@ -234,6 +240,39 @@ class MessageMeter:
         self._returned_model: str | None = None
         self._stop_reason: StopReason | None = None
         self._cost_cache: dict[Usage, Cost | None] = {}
+
+    @classmethod
+    def for_backend(
+        cls,
+        backend: Backend,
+        prices: PriceBook,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        input_estimate: int | None = None,
+    ) -> MessageMeter:
+        """A fresh meter for one reply of ``backend``: priced by its kind and model, or, for a
+        local backend, billed by wall time at its hardware rate (``hardware_cost_per_hour``, else
+        the default for the cores and GPU it uses; ``backends.pricing.hardware_rate``).
+        """
+        spec = backend.spec
+        local = backend.capabilities.local
+        return cls(
+            backend.kind,
+            backend.model,
+            prices,
+            local=local,
+            hardware_cost_per_hour=(
+                hardware_rate(
+                    spec.hardware_cost_per_hour,
+                    threads=backend.threads(),
+                    gpu_layers=backend.gpu_layers(),
+                )
+                if local
+                else None
+            ),
+            clock=clock,
+            input_estimate=input_estimate,
+        )
 
     @property
     def finished(self) -> bool:

@@ -25,6 +25,19 @@ class Message:
     continuation: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestOptions:
+    """The knobs sent with a request besides the budget: one value, passed along whole.
+
+    ``max_tokens`` caps all output (thinking included); ``temperature`` and ``seed`` steer
+    sampling. ``None`` = the backend's default (its options, else the provider's).
+    """
+
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+
+
 @dataclass(slots=True)
 class ChatRequest:
     """One request to a backend.
@@ -33,13 +46,24 @@ class ChatRequest:
     local backend keep a KV-cache snapshot per conversation; with ``own_history_only`` a
     conversation the backend has no snapshot of starts from an empty KV cache instead of
     reusing whatever prefix another conversation left (the eval isolates strategies this way).
-    ``max_tokens`` caps all output (thinking included); ``None`` = the backend's default.
+    ``options`` are the output cap and sampling knobs (``RequestOptions``); the adapters read
+    them through ``max_tokens``, ``temperature`` and ``seed``.
     """
 
     messages: Sequence[Message]
     budget: Budget = field(default_factory=Budget)
-    max_tokens: int | None = None
-    temperature: float | None = None
-    seed: int | None = None
+    options: RequestOptions = field(default_factory=RequestOptions)
     conversation_id: str | None = None
     own_history_only: bool = False
+
+    @property
+    def max_tokens(self) -> int | None:
+        return self.options.max_tokens
+
+    @property
+    def temperature(self) -> float | None:
+        return self.options.temperature
+
+    @property
+    def seed(self) -> int | None:
+        return self.options.seed

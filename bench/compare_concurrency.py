@@ -29,6 +29,7 @@ from backends.compare import Column, run_round, summarize
 from backends.compare.summary import format_summary
 from backends.config import Settings
 from backends.registry import build_backend
+from backends.request import RequestOptions
 
 
 def chunk(delta: dict | None, **extra: object) -> bytes:
@@ -77,8 +78,8 @@ async def measure(url: str) -> tuple[float, float, list[float], list[str]]:
     backend = build_backend(settings, url)
     columns = [Column(backend, Budget(b)) for b in (0, 64, None)]
     try:
-        cold = await run_round(columns, "What is 2 + 2?", max_tokens=16)
-        result = await run_round(columns, "And 3 + 3?", max_tokens=16)
+        cold = await run_round(columns, "What is 2 + 2?", options=RequestOptions(max_tokens=16))
+        result = await run_round(columns, "And 3 + 3?", options=RequestOptions(max_tokens=16))
     finally:
         await backend.aclose()
     totals = [o.reading.total_s or 0.0 for o in result.outcomes]

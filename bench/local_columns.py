@@ -29,6 +29,7 @@ from backends.compare.schedule import LocalScheduler
 from backends.local.backend import LocalBackend
 from backends.local.model_files import embedded_model_path
 from backends.local.options import LocalOptions
+from backends.request import RequestOptions
 
 PROMPT = "Write a long story about a cat who learns to sail. Use many details."
 
@@ -40,7 +41,10 @@ def local_backend(model: Path, threads: int) -> LocalBackend:
 
 async def one_round(columns: list[Column], policy: str, tokens: int) -> dict[str, float]:
     result = await run_round(
-        columns, PROMPT, max_tokens=tokens, temperature=0.0, seed=7, policy=policy
+        columns,
+        PROMPT,
+        policy=policy,
+        options=RequestOptions(max_tokens=tokens, temperature=0.0, seed=7),
     )
     for column in columns:
         column.history.clear()  # same prompt every time: no KV reuse across rounds

@@ -37,7 +37,7 @@ from backends.local.model_files import embedded_model_path
 from backends.local.options import LocalOptions
 from backends.local.prompt import build_prompt
 from backends.local.session import guard_default_params
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 
 PROMPT = [Message("user", "Write a long story about a dragon who learns to bake bread.")]
 SETTINGS = dict(n_ctx=2048, n_batch=512, n_threads=1, n_threads_batch=1, n_gpu_layers=0)
@@ -80,7 +80,9 @@ def raw_ttft(llm: llama_cpp.Llama, tokens: list[int]) -> float:
 
 async def backend_run(backend: LocalBackend, n: int) -> tuple[float, int, float]:
     """(decode tokens/s seen by the consumer, tokens, the backend's own decode tokens/s)."""
-    request = ChatRequest(PROMPT, budget=Budget(0), temperature=0.0, max_tokens=n)
+    request = ChatRequest(
+        PROMPT, budget=Budget(0), options=RequestOptions(max_tokens=n, temperature=0.0)
+    )
     first = 0.0
     async for event in backend.stream(request):
         if isinstance(event, TextDelta) and not first:
@@ -97,7 +99,9 @@ async def backend_run(backend: LocalBackend, n: int) -> tuple[float, int, float]
 async def backend_ttft(backend: LocalBackend, messages: list[Message]) -> tuple[float, int]:
     """(seconds to the first token on the consumer's side, prompt tokens), empty cache."""
     backend.loaded.session.clear()  # type: ignore[union-attr]
-    request = ChatRequest(messages, budget=Budget(0), temperature=0.0, max_tokens=1)
+    request = ChatRequest(
+        messages, budget=Budget(0), options=RequestOptions(max_tokens=1, temperature=0.0)
+    )
     start = time.perf_counter()
     async for event in backend.stream(request):
         if isinstance(event, Finished):

@@ -416,3 +416,32 @@ def test_reasoning_rollback_lowers_the_thinking_estimate() -> None:
     assert meter.reading().usage.reasoning == first
     meter.feed(ReasoningRollback(keep_chars=0))
     assert meter.reading().usage.reasoning in (0, None)
+
+
+def test_for_backend_prices_a_local_backend_by_its_threads_and_a_remote_one_by_its_model():
+    from backends.base import BackendSpec
+    from backends.local.backend import LocalBackend
+    from backends.local.options import LocalOptions
+    from backends.pricing import CPU_USD_PER_VCPU_HOUR
+    from backends.remote.openai_compat import OpenAIChatBackend
+
+    spec = BackendSpec("q", "llama", "/m.gguf", options=LocalOptions(n_threads=2, n_gpu_layers=0))
+    clock = FakeClock()
+    local = MessageMeter.for_backend(LocalBackend(spec), PriceBook(), clock=clock)
+    assert (local.provider, local.model, local.local) == ("llama", "/m.gguf", True)
+    assert local.hardware_cost_per_hour == pytest.approx(2 * CPU_USD_PER_VCPU_HOUR)
+    local.start()
+    feed_at(local, clock, 3600.0, Finished(stop_reason=StopReason.STOP, usage=Usage(5, 0, 0, 1)))
+    assert local.reading().cost_usd == pytest.approx(2 * CPU_USD_PER_VCPU_HOUR)
+
+    own_rate = BackendSpec("q", "llama", "/m.gguf", hardware_cost_per_hour=0.0)
+    assert MessageMeter.for_backend(LocalBackend(own_rate), PriceBook()).hardware_cost_per_hour == 0
+
+    book = PriceBook({"house-model": PriceOverride(input=1.0, output=2.0)})
+    remote = MessageMeter.for_backend(
+        OpenAIChatBackend(BackendSpec("g", "openai", "house-model")), book, input_estimate=7
+    )
+    assert (remote.provider, remote.model, remote.local) == ("openai", "house-model", False)
+    assert remote.input_estimate == 7
+    remote.feed(Finished(stop_reason=StopReason.STOP, usage=Usage(1_000_000, 0, 0, 0)))
+    assert remote.reading().cost_usd == pytest.approx(1.0)

@@ -5,8 +5,8 @@
 compare view; ``summary`` picks the winners of a round.
 """
 
+from backends.compare.column import Column
 from backends.compare.runner import (
-    Column,
     ColumnOutcome,
     ColumnRun,
     CompareRound,
@@ -15,7 +15,7 @@ from backends.compare.runner import (
 )
 from backends.compare.schedule import LocalScheduler
 from backends.compare.session import CompareSession, build_columns
-from backends.compare.spec import ColumnSpec, parse_budget_text, parse_column_spec
+from backends.compare.spec import ColumnSpec, parse_column_spec
 from backends.compare.summary import Summary, format_summary, normalize_answer, summarize
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "build_columns",
     "format_summary",
     "normalize_answer",
-    "parse_budget_text",
     "parse_column_spec",
     "run_round",
     "summarize",

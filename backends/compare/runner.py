@@ -1,10 +1,11 @@
 """Run one prompt on several columns at once: the engine of compare (screen and CLI).
 
-A ``Column`` is a backend, its own live ``Budget`` and its own conversation. ``CompareRound``
-sends one prompt to every column: remote columns stream concurrently; local (in-process CPU)
-columns go through a ``LocalScheduler`` that queues a column when running it now would
-oversubscribe the CPU or share a loaded model with a running column (the measurement behind
-this is ``bench/local_columns.py``). A queued column gets ``StatusNote("queued", …)``.
+A ``Column`` (``backends.compare.column``) is a backend, its own live ``Budget`` and its own
+conversation. ``CompareRound`` sends one prompt to every column: remote columns stream
+concurrently; local (in-process CPU) columns go through a ``LocalScheduler`` that queues a column
+when running it now would oversubscribe the CPU or share a loaded model with a running column
+(the measurement behind this is ``bench/local_columns.py``). A queued column gets
+``StatusNote("queued", …)``.
 
 Callbacks run on the event loop: ``on_event(column_index, event)`` for every stream event
 (each column's events end with exactly one ``Finished``, also when stopped or failed) and
@@ -18,14 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
-from backends.base import Backend
-from backends.budget import Budget
+from backends.compare.column import Column, short_name
 from backends.compare.schedule import LocalScheduler, Policy
 from backends.errors import PonderError
 from backends.events import (
@@ -37,47 +35,12 @@ from backends.events import (
 from backends.meters import MessageMeter, MeterReading
 from backends.pricing import PriceBook
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from backends.tokens import estimate_tokens
 
 Status = Literal["waiting", "queued", "loading", "running", "done", "cancelled", "error"]
 EventCallback = Callable[[int, StreamEvent], None]
 StatusCallback = Callable[[int, str], None]
-
-
-def short_name(backend: Backend) -> str:
-    """A compact column name: a model file's stem, a URL's host:port, a spec's model, or the
-    configured name (``local``, ``claude``)."""
-    name = backend.name
-    for scheme in ("http://", "https://"):
-        if scheme in name:
-            return name.split(scheme, 1)[1].split("/", 1)[0]
-    if backend.kind == "llama" and name.startswith("llama:"):
-        return Path(backend.model).stem
-    if ":" in name:  # KIND:MODEL
-        return backend.model
-    return name
-
-
-@dataclass(eq=False)
-class Column:
-    """One column: a backend, its own live budget and its own conversation.
-
-    ``history`` is the conversation so far (seeded from a chat when compare is opened from one);
-    each round appends its prompt and this column's reply. ``title`` overrides the backend's
-    short name in ``label``.
-    """
-
-    backend: Backend
-    budget: Budget = field(default_factory=Budget)
-    history: list[Message] = field(default_factory=list)
-    title: str | None = None
-    conversation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def label(self) -> str:
-        """``local @64``, ``gpt-5 @auto``, ``local @off``: name and current budget."""
-        return f"{self.title or short_name(self.backend)} @{self.budget.describe()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,22 +117,13 @@ class ColumnRun:
         )
 
 
-def meter_for(backend: Backend, prices: PriceBook) -> MessageMeter:
-    """A fresh meter for one reply of ``backend`` (hardware cost for local backends)."""
-    return MessageMeter(
-        backend.kind,
-        backend.model,
-        prices,
-        local=backend.capabilities.local,
-        hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-    )
-
-
 class CompareRound:
     """One prompt sent to every column. Create it, keep it (for ``stop_all``), ``await run()``.
 
-    Every argument but ``columns`` and ``prompt`` is optional; ``scheduler`` may be shared by
-    rounds (a ``CompareSession`` does) and decides how local columns run (see ``schedule``).
+    Every argument but ``columns`` and ``prompt`` is optional; ``options`` go with every
+    column's request (output cap, temperature, seed); ``scheduler`` may be shared by
+    rounds (a ``CompareSession`` does) and decides how local columns run (see ``schedule``);
+    ``clock`` times the meters (a fixed one in tests).
     """
 
     def __init__(
@@ -179,20 +133,22 @@ class CompareRound:
         *,
         on_event: EventCallback | None = None,
         on_status: StatusCallback | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
         prices: PriceBook | None = None,
         scheduler: LocalScheduler | None = None,
         policy: Policy = "auto",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.prompt = prompt
         self.on_event = on_event
         self.on_status = on_status
-        self.max_tokens, self.temperature, self.seed = max_tokens, temperature, seed
+        self.options = options or RequestOptions()
         self.scheduler = scheduler or LocalScheduler(policy=policy)
         prices = prices or PriceBook()
-        self.runs = [ColumnRun(i, c, meter_for(c.backend, prices)) for i, c in enumerate(columns)]
+        self.runs = [
+            ColumnRun(i, c, MessageMeter.for_backend(c.backend, prices, clock=clock))
+            for i, c in enumerate(columns)
+        ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = False
 
@@ -303,9 +259,7 @@ class CompareRound:
         return ChatRequest(
             messages=[*column.history, Message("user", self.prompt)],
             budget=column.budget,
-            max_tokens=self.max_tokens,
-            temperature=self.temperature,
-            seed=self.seed,
+            options=self.options,
             conversation_id=column.conversation_id,
         )
 
@@ -352,7 +306,7 @@ async def run_round(
     columns: Sequence[Column],
     prompt: str,
     on_event: EventCallback | None = None,
-    **options: object,
+    **round_args: object,
 ) -> RoundResult:
     """Send ``prompt`` to every column and return the round (see ``CompareRound``)."""
-    return await CompareRound(columns, prompt, on_event=on_event, **options).run()  # type: ignore[arg-type]
+    return await CompareRound(columns, prompt, on_event=on_event, **round_args).run()  # type: ignore[arg-type]

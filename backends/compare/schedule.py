@@ -23,13 +23,11 @@ import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from backends.base import Backend
+from backends.compare.column import Column
 from backends.events import StatusNote
-
-if TYPE_CHECKING:
-    from backends.compare.runner import Column
 
 Policy = Literal["auto", "queue", "concurrent"]
 POLICIES: tuple[Policy, ...] = ("auto", "queue", "concurrent")

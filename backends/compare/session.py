@@ -7,12 +7,12 @@ model is loaded once (and its columns take turns; see ``schedule``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
-from backends.base import Backend
 from backends.budget import Budget
+from backends.compare.column import Column
 from backends.compare.runner import (
-    Column,
     CompareRound,
     EventCallback,
     RoundResult,
@@ -21,9 +21,9 @@ from backends.compare.runner import (
 from backends.compare.schedule import LocalScheduler, Policy
 from backends.compare.spec import parse_column_spec
 from backends.config import Settings
+from backends.pool import BackendPool
 from backends.pricing import PriceBook
-from backends.registry import build_backend
-from backends.request import Message
+from backends.request import Message, RequestOptions
 
 
 class CompareSession:
@@ -31,7 +31,9 @@ class CompareSession:
 
     ``start_round`` returns the ``CompareRound`` (keep it to ``stop_all``); ``ask`` runs one
     to the end. Changing the columns while a round runs raises ``RuntimeError`` (the screen
-    disables those keys meanwhile).
+    disables those keys meanwhile). ``clock`` times every round's meters (a fixed one in tests).
+    ``pool`` holds the columns' backends; a column's backend it does not hold yet is adopted
+    (closed by ``aclose``).
     """
 
     def __init__(
@@ -41,9 +43,14 @@ class CompareSession:
         prices: PriceBook | None = None,
         policy: Policy = "auto",
         cores: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        pool: BackendPool | None = None,
     ) -> None:
+        self.clock = clock
         self.columns: list[Column] = list(columns)
-        self._backends: dict[int, Backend] = {id(c.backend): c.backend for c in self.columns}
+        self.pool = pool or BackendPool()
+        for column in self.columns:
+            self.pool.adopt(column.backend)
         self.prices = prices or PriceBook()
         self.scheduler = LocalScheduler(cores, policy)
         self.rounds: list[RoundResult] = []
@@ -60,7 +67,7 @@ class CompareSession:
     def add(self, column: Column, index: int | None = None) -> None:
         """Insert ``column`` at ``index`` (default: at the end)."""
         self._check_idle()
-        self._backends.setdefault(id(column.backend), column.backend)
+        self.pool.adopt(column.backend)
         self.columns.insert(len(self.columns) if index is None else index, column)
 
     def remove(self, index: int) -> Column:
@@ -80,9 +87,7 @@ class CompareSession:
         *,
         on_event: EventCallback | None = None,
         on_status: StatusCallback | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
     ) -> CompareRound:
         """Prepare a round on the current columns; ``await round.run()`` to run it."""
         self._check_idle()
@@ -91,17 +96,16 @@ class CompareSession:
             prompt,
             on_event=on_event,
             on_status=on_status,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
+            options=options,
             prices=self.prices,
             scheduler=self.scheduler,
+            clock=self.clock,
         )
         return self.current
 
-    async def ask(self, prompt: str, **options: object) -> RoundResult:
-        """Run one round to the end, remember it and return it (options: see ``start_round``)."""
-        result = await self.start_round(prompt, **options).run()  # type: ignore[arg-type]
+    async def ask(self, prompt: str, **round_args: object) -> RoundResult:
+        """Run one round to the end, remember it and return it (arguments: see ``start_round``)."""
+        result = await self.start_round(prompt, **round_args).run()  # type: ignore[arg-type]
         self.rounds.append(result)
         return result
 
@@ -111,9 +115,9 @@ class CompareSession:
             self.current.stop_all()
 
     async def aclose(self) -> None:
-        """Close every distinct backend of the columns (also ones removed earlier)."""
-        for backend in self._backends.values():
-            await backend.aclose()
+        """Close the pool: every backend of the columns (also ones removed earlier) that was
+        built or adopted there, never a borrowed one (see ``BackendPool``)."""
+        await self.pool.aclose()
 
 
 def build_columns(
@@ -122,19 +126,19 @@ def build_columns(
     *,
     default_budget: int | None = 0,
     history: Sequence[Message] = (),
+    pool: BackendPool | None = None,
 ) -> list[Column]:
     """Build one column per ``SPEC[:BUDGET]``; the same backend spec shares one backend.
 
     ``default_budget`` is used where a spec gives none (``None`` = auto); ``history`` seeds every
-    column's conversation (a chat opened in compare). Raises ``ConfigError`` for a bad spec.
+    column's conversation (a chat opened in compare). The backends are built in ``pool`` (default:
+    a new one for ``settings``); give the same pool to ``CompareSession`` to close them. Raises
+    ``ConfigError`` for a bad spec.
     """
-    backends: dict[str, Backend] = {}
+    pool = pool or BackendPool.for_settings(settings)
     columns = []
     for text in specs:
         spec = parse_column_spec(text, settings.backends)
-        backend = backends.get(spec.backend)
-        if backend is None:
-            backend = backends[spec.backend] = build_backend(settings, spec.backend)
         limit = spec.budget if spec.budget_given else default_budget
-        columns.append(Column(backend, Budget(limit), list(history)))
+        columns.append(Column(pool.build(spec.backend), Budget(limit), list(history)))
     return columns

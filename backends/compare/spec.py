@@ -7,7 +7,7 @@ A column is a backend spec (see ``backends.registry``) optionally followed by ``
 Specs contain colons of their own (``KIND:MODEL``, URLs, Ollama tags like ``qwen3:8b``), so the
 last ``:``-part is taken as the budget only when all of these hold:
 
-- it parses as a budget;
+- it has a budget's form (``backends.budget_text``);
 - it is not a URL's port (``http://127.0.0.1:8080`` is a URL, not budget 8080; a word like
   ``auto`` there is still a budget, since no port is spelt that way);
 - what is left is itself a spec: a configured name, a URL or ``KIND:REST``.
@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from backends.budget_text import looks_like_budget, parse_budget
+from backends.errors import ConfigError
+
 URL_SCHEMES = ("http://", "https://")
 
 
@@ -33,47 +36,25 @@ class ColumnSpec:
     budget_given: bool = False
 
 
-def parse_budget_text(text: str) -> int | None:
-    """Return the budget ``text`` names: ``auto`` → None, ``off`` → 0, ``4k`` → 4096, ``64``.
-
-    Raises ``ValueError`` when ``text`` is not a budget (the CLI turns it into a usage error).
-    """
-    word = text.strip().lower()
-    if word == "auto":
-        return None
-    if word == "off":
-        return 0
-    scale = 1024 if word.endswith("k") else 1
-    digits = word[:-1] if scale > 1 else word
-    if not digits.isascii() or not digits.isdigit():
-        raise ValueError(f"budget must be a number of tokens, 4k, off or auto (got {text!r})")
-    return int(digits) * scale
-
-
-def is_budget(text: str) -> bool:
-    """True when ``text`` parses as a budget (see ``parse_budget_text``)."""
-    try:
-        parse_budget_text(text)
-    except ValueError:
-        return False
-    return True
-
-
 def parse_column_spec(text: str, names: Collection[str] = ()) -> ColumnSpec:
     """Split ``SPEC[:BUDGET]`` into a ``ColumnSpec``; ``names`` are the configured backend names.
 
-    Never raises: a spec that is not valid is returned whole, and building its backend reports
-    the problem (``ConfigError``).
+    A spec that is not valid is returned whole, and building its backend reports the problem;
+    a budget above ``MAX_TOKENS_SETTING`` raises ``ConfigError`` here.
     """
     text = text.strip()
     if text in names:
         return ColumnSpec(text)
     head, sep, tail = text.rpartition(":")
-    if not sep or not is_budget(tail):
+    if not sep or not looks_like_budget(tail):
         return ColumnSpec(text)
     if _is_port(text, len(head), tail) or not _is_spec(head, names):
         return ColumnSpec(text)
-    return ColumnSpec(head, parse_budget_text(tail), budget_given=True)
+    try:
+        budget = parse_budget(tail)
+    except ValueError as exc:
+        raise ConfigError(f"column {text!r}: {exc}", "give a smaller budget, e.g. :4k") from None
+    return ColumnSpec(head, budget, budget_given=True)
 
 
 def _is_spec(head: str, names: Collection[str]) -> bool:

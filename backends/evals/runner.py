@@ -37,7 +37,7 @@ from pathlib import Path
 from backends.answer_room import ANSWER_RESERVE, fit_budget
 from backends.base import Backend
 from backends.budget import Budget
-from backends.config import Settings, data_dir
+from backends.config import data_dir
 from backends.evals.answers import task_prompt
 from backends.evals.results import (
     RequestSettings,
@@ -59,13 +59,21 @@ from backends.evals.strategy import (
 from backends.evals.tasks import Task, TaskSet, tasks_from
 from backends.events import Finished, StopReason
 from backends.meters import MessageMeter
-from backends.pricing import PriceBook, hardware_rate
+from backends.pool import BackendFactory, BackendPool, settings_factory
+from backends.pricing import PriceBook
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 
-__all__ = ["EvalRunner", "Progress", "Strategy", "budget_label", "default_results_path"]
+__all__ = [
+    "BackendFactory",
+    "EvalRunner",
+    "Progress",
+    "Strategy",
+    "budget_label",
+    "default_results_path",
+    "settings_factory",
+]
 
-BackendFactory = Callable[[str], Backend]
 Job = tuple[Strategy, Task, int]
 
 
@@ -95,13 +103,6 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def settings_factory(settings: Settings) -> BackendFactory:
-    """A backend factory building configured names and specs with ``build_backend``."""
-    from backends.registry import build_backend
-
-    return lambda spec: build_backend(settings, spec)
-
-
 def default_results_path(task_source: str) -> Path:
     """``<data dir>/evals/<task set name>-<hash of its path>.results.jsonl``."""
     source = Path(task_source).expanduser().resolve()
@@ -123,11 +124,13 @@ class EvalRunner:
     """Runs tasks x strategies x repeats, storing each result as it arrives (module docstring).
 
     ``make_backend`` builds a backend from a strategy's backend string (once per distinct
-    string). ``max_tokens`` and ``temperature`` go into every request, ``seed`` (default 0,
-    recorded) fixes every request's seed and the order. ``answer_limit`` is the answer's token
-    allowance after a thinking budget (a task's ``max_answer_tokens`` wins). Raises
-    ``ValueError`` for an empty strategy list, duplicate strategies, ``concurrency < 1`` or
-    ``repeat < 1``.
+    string; the runner closes them at the end of ``run``), or is a ``BackendPool`` to take them
+    from (its owner closes them). ``options``: ``max_tokens`` and ``temperature`` go into every
+    request, ``seed`` (default 0, recorded) fixes every request's seed and the order.
+    ``answer_limit`` is the answer's token allowance after a thinking budget (a task's
+    ``max_answer_tokens`` wins).
+    Raises ``ValueError`` for an empty strategy list, duplicate strategies, ``concurrency < 1``
+    or ``repeat < 1``.
     """
 
     def __init__(
@@ -136,12 +139,10 @@ class EvalRunner:
         strategies: Sequence[Strategy],
         results_path: Path | str,
         *,
-        make_backend: BackendFactory,
+        make_backend: BackendFactory | BackendPool,
         prices: PriceBook | None = None,
         concurrency: int = 4,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
+        options: RequestOptions | None = None,
         repeat: int = 1,
         answer_limit: int = ANSWER_RESERVE,
         fresh: bool = False,
@@ -156,12 +157,17 @@ class EvalRunner:
         self.tasks = tasks_from(tasks)
         self.strategies = tuple(strategies)
         self.store = ResultsFile(results_path)
-        self.make_backend = make_backend
+        if isinstance(make_backend, BackendPool):
+            self.pool, self._own_pool = make_backend, False
+        else:
+            self.pool, self._own_pool = BackendPool(make_backend), True
         self.prices = prices or PriceBook()
         self.concurrency = concurrency
-        self.seed = 0 if seed is None else seed
+        options = options or RequestOptions()
+        self.seed = 0 if options.seed is None else options.seed
+        self.options = replace(options, seed=self.seed)
         self.settings = RequestSettings(
-            max_tokens=max_tokens, temperature=temperature, seed=self.seed
+            max_tokens=options.max_tokens, temperature=options.temperature, seed=self.seed
         )
         self.repeat = repeat
         self.answer_limit = answer_limit
@@ -174,7 +180,6 @@ class EvalRunner:
         self._running = 0
         self._latest: dict[tuple[str, str, int], TaskResult] = {}
         self._local_lock = asyncio.Lock()
-        self._backends: dict[str, Backend] = {}
         self._budgets: dict[str, int | None] = {}
         self._keys: dict[str, str] = {}
 
@@ -185,9 +190,7 @@ class EvalRunner:
 
     def backend_for(self, strategy: Strategy) -> Backend:
         """The backend of ``strategy``, built on first use."""
-        if strategy.backend not in self._backends:
-            self._backends[strategy.backend] = self.make_backend(strategy.backend)
-        return self._backends[strategy.backend]
+        return self.pool.build(strategy.backend)
 
     def _prepare(self) -> None:
         """Build the backends, clamp budgets that leave no room for an answer, key configs."""
@@ -295,11 +298,10 @@ class EvalRunner:
             self._report()
             async with asyncio.TaskGroup() as group:
                 for name, jobs in by_backend.items():
-                    group.create_task(self._run_backend(self._backends[name], jobs))
+                    group.create_task(self._run_backend(self.pool.build(name), jobs))
         finally:
-            for backend in self._backends.values():
-                with contextlib.suppress(Exception):
-                    await backend.aclose()
+            if self._own_pool:
+                await self.pool.aclose()
         return self.results()
 
     async def _run_backend(self, backend: Backend, jobs: list[Job]) -> None:
@@ -321,33 +323,20 @@ class EvalRunner:
         messages = [Message("system", task.system)] if task.system else []
         messages.append(Message("user", task_prompt(task.prompt, task.check)))
         budget = self._budgets.get(strategy.key, strategy.budget)
-        max_tokens = self.settings.max_tokens
+        max_tokens = self.options.max_tokens
         if budget is not None:  # the answer gets its own allowance after the thinking
             allowance = budget + (task.max_answer_tokens or self.answer_limit)
             max_tokens = min(max_tokens, allowance) if max_tokens else allowance
         return ChatRequest(
             messages=messages,
             budget=Budget(budget),
-            max_tokens=max_tokens,
-            temperature=self.settings.temperature,
-            seed=seed,
+            options=replace(self.options, max_tokens=max_tokens, seed=seed),
             conversation_id=f"eval:{self._keys.get(strategy.key, strategy.key)}",
             own_history_only=True,
         )
 
     async def _sample(self, backend: Backend, strategy: Strategy, task: Task, seed: int) -> Sample:
-        spec = backend.spec
-        meter = MessageMeter(
-            backend.kind,
-            backend.model,
-            self.prices,
-            local=backend.capabilities.local,
-            hardware_cost_per_hour=hardware_rate(
-                spec.hardware_cost_per_hour,
-                threads=backend.threads(),
-                gpu_layers=backend.gpu_layers(),
-            ),
-        )
+        meter = MessageMeter.for_backend(backend, self.prices)
         self.calls += 1
         error: BaseException | None = None
         meter.start()

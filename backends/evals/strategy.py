@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends.base import Backend
+from backends.budget_text import format_budget
 from backends.evals.answers import PROMPT_FORMAT_VERSION
 from backends.pricing import hardware_rate
 
@@ -33,8 +34,13 @@ SECRET_WORDS = ("api_key", "secret", "password", "authorization")
 
 
 def budget_label(budget: int | None) -> str:
-    """``auto`` for ``None``, else the number of tokens."""
-    return "auto" if budget is None else str(budget)
+    """The budget as strategy keys spell it: ``auto``, else the number of tokens (``0``, not
+    ``off``), which ``parse_budget`` reads back.
+
+    Not a display form (that is ``backends.budget_text.format_budget``): results files are keyed
+    by ``local:0``-style keys, and a resumed run must find the ones written before.
+    """
+    return "0" if budget == 0 else format_budget(budget, exact=True)
 
 
 @dataclass(frozen=True, slots=True)

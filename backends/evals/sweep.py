@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backends.budget_text import format_budget
 from backends.evals.report import Report, StrategyStats
-from backends.evals.strategy import budget_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,6 @@ def curve_table(curve: Curve) -> str:
     for p in curve.points:
         reasoning = "-" if p.reasoning is None else f"{p.reasoning:.0f}"
         cost = format_usd(p.cost, approx=curve.approx)
-        lines.append(
-            f"  {budget_label(p.budget):>6}  {reasoning:>6} tok  {cost:>10}  {p.accuracy:.0%}"
-        )
+        budget = format_budget(p.budget, exact=True)
+        lines.append(f"  {budget:>6}  {reasoning:>6} tok  {cost:>10}  {p.accuracy:.0%}")
     return "\n".join(lines)

@@ -140,6 +140,19 @@ def test_bad_budget_in_the_spec_is_not_split_off(
     assert "unknown backend kind 'tiny'" in capsys.readouterr().err
 
 
+def test_budgets_over_the_cap_are_one_line_errors(
+    config: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # the same parser reads a column's :BUDGET and --budget, with the same limit
+    assert run(config, "-b", "tiny:20000000", "-b", "tiny:0", "Hello") == 2
+    err = capsys.readouterr().err
+    assert "column 'tiny:20000000': budget must be at most 10,000,000 tokens" in err
+    assert "Traceback" not in err
+    with pytest.raises(SystemExit):
+        run(config, "-b", "tiny:0", "-b", "tiny:64", "--budget", "20000000", "Hello")
+    assert "budget must be at most 10,000,000 tokens" in capsys.readouterr().err
+
+
 def test_progress_line_overwrites_itself() -> None:
     import io
 

@@ -9,13 +9,15 @@ import pytest
 
 from backends.base import BackendSpec
 from backends.budget import Budget
-from backends.compare.runner import Column, ColumnOutcome, CompareRound
+from backends.compare.column import Column
+from backends.compare.runner import ColumnOutcome, CompareRound
 from backends.compare.session import CompareSession, build_columns
 from backends.compare.summary import Winner, completed, summarize
 from backends.config import BackendEntry, Settings
 from backends.events import ReasoningDelta, StatusNote, StopReason, StreamEvent, TextDelta
 from backends.local.backend import LocalBackend
 from backends.local.options import LocalOptions
+from backends.request import RequestOptions
 
 TINY = {"n_threads": 1, "n_threads_batch": 1, "n_ctx": 512, "seed": 3}
 
@@ -56,7 +58,9 @@ async def test_three_columns_finish_with_their_own_meters_and_the_right_winners(
     try:
         result = await asyncio.wait_for(
             session.ask(
-                "Say hello.", on_event=lambda i, e: events.append((i, e)), max_tokens=80, seed=1
+                "Say hello.",
+                on_event=lambda i, e: events.append((i, e)),
+                options=RequestOptions(max_tokens=80, seed=1),
             ),
             timeout=240,
         )
@@ -99,7 +103,9 @@ async def test_three_columns_finish_with_their_own_meters_and_the_right_winners(
             assert names(summary.cheapest) == best_labels(tuple(priced), lambda r: r.cost_usd)
 
         # Second round: every column continues its own conversation.
-        second = await asyncio.wait_for(session.ask("Again.", max_tokens=90, seed=2), timeout=240)
+        second = await asyncio.wait_for(
+            session.ask("Again.", options=RequestOptions(max_tokens=90, seed=2)), timeout=240
+        )
         for first, again, column in zip(outcomes, second.outcomes, columns, strict=True):
             assert again.reading.usage.input > first.reading.usage.input, column.label
             assert [m.role for m in column.history] == ["user", "assistant"] * 2
@@ -127,7 +133,7 @@ async def test_stop_all_keeps_the_partial_reply_and_cancels_the_queued_column(
         "Count to ten.",
         on_event=on_event,
         on_status=lambda i, s: statuses.append((i, s)),
-        max_tokens=200,
+        options=RequestOptions(max_tokens=200),
     )
     try:
         result = await asyncio.wait_for(round_.run(), timeout=120)
@@ -151,7 +157,11 @@ async def test_two_loaded_models_run_together_only_if_their_threads_fit(
     statuses: list[tuple[int, str]] = []
     try:
         result = await asyncio.wait_for(
-            session.ask("Hi", on_status=lambda i, s: statuses.append((i, s)), max_tokens=24),
+            session.ask(
+                "Hi",
+                on_status=lambda i, s: statuses.append((i, s)),
+                options=RequestOptions(max_tokens=24),
+            ),
             timeout=120,
         )
     finally:

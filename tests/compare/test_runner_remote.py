@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from backends.budget import Budget
-from backends.compare.runner import Column, CompareRound, run_round
+from backends.compare.column import Column
+from backends.compare.runner import CompareRound, run_round
 from backends.compare.session import CompareSession, build_columns
 from backends.config import BackendEntry, Settings
 from backends.errors import Unreachable
 from backends.events import Finished, StatusNote, StopReason, StreamEvent, TextDelta
 from backends.registry import build_backend
+from backends.request import RequestOptions
 from tests.compare.chat_server import ChatServer, Script
 from tests.conftest import free_port
 
@@ -102,7 +104,9 @@ async def test_a_failing_column_does_not_stop_the_others(chat_server: ChatServer
         Column(build_backend(Settings(backends={"dead": dead}), "dead")),
         remote_column(chat_server.url),
     ]
-    result = await asyncio.wait_for(run_round(columns, "hi", max_tokens=8), timeout=60)
+    result = await asyncio.wait_for(
+        run_round(columns, "hi", options=RequestOptions(max_tokens=8)), timeout=60
+    )
     failed, ok = result.outcomes
     assert isinstance(failed.finished.error, Unreachable)
     assert ok.finished.stop_reason is StopReason.STOP and ok.text == "The answer is 4."

@@ -2,7 +2,8 @@
 
 import pytest
 
-from backends.compare.spec import ColumnSpec, parse_budget_text, parse_column_spec
+from backends.compare.spec import ColumnSpec, parse_column_spec
+from backends.errors import ConfigError
 
 NAMES = {"local", "claude", "gpt"}
 
@@ -61,15 +62,6 @@ def test_an_unconfigured_name_keeps_its_suffix() -> None:
     assert parse_column_spec("local:64", set()) == ColumnSpec("local:64")
 
 
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("0", 0), ("64", 64), ("4k", 4096), ("4K", 4096), ("OFF", 0), ("auto", None)],
-)
-def test_budget_words(text: str, value: int | None) -> None:
-    assert parse_budget_text(text) == value
-
-
-@pytest.mark.parametrize("text", ["", "-1", "1.5", "k", "4kk", "lots", "٣"])
-def test_not_budgets(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_budget_text(text)
+def test_a_budget_over_the_cap_is_an_error_naming_the_column() -> None:
+    with pytest.raises(ConfigError, match=r"local:99999999.*at most 10,000,000"):
+        parse_column_spec("local:99999999", NAMES)

@@ -13,6 +13,7 @@ from backends.errors import ConfigError
 from backends.evals.results import RequestSettings, ResultsFile
 from backends.evals.runner import Progress, Strategy
 from backends.evals.tasks import load_tasks, sample_tasks_path
+from backends.request import RequestOptions
 from tests.evals.cli_support import run_ponder
 from tests.evals.factories import result
 from tui.cli.eval import ProgressBar, parse_strategies
@@ -84,9 +85,12 @@ def test_everything_already_done_reports_from_the_file(
     settings = settings_from_dict({})
     strategy = parse_strategies([spec], settings)[0]
     runner = EvalRunner(
-        tasks, [strategy], store.path, make_backend=settings_factory(settings),
-        max_tokens=settings.max_tokens, seed=0,
-    )  # fmt: skip
+        tasks,
+        [strategy],
+        store.path,
+        make_backend=settings_factory(settings),
+        options=RequestOptions(max_tokens=settings.max_tokens, seed=0),
+    )
     runner.load()
     for task, correct in zip(tasks.tasks, (True, False), strict=True):
         stored = result(task.id, strategy.key, correct=correct, tags=task.tags)

@@ -10,6 +10,7 @@ import pytest
 from backends.evals.report import COLUMNS, build_report
 from backends.evals.runner import EvalRunner, Progress, Strategy, settings_factory
 from backends.evals.tasks import Task, TaskSet, load_tasks, sample_tasks_path
+from backends.request import RequestOptions
 from tests.evals.cli_support import run_ponder
 from tests.evals.local_support import HARDWARE_PER_HOUR, tiny_config, tiny_settings
 from tests.evals.recompute import assert_report_matches, raw_results
@@ -32,11 +33,15 @@ async def test_sample_set_on_tiny_model(tiny_gguf: Path, tmp_path: Path) -> None
     strategies = [Strategy("tiny", 0), Strategy("tiny", 64)]
     seen: list[Progress] = []
     runner = EvalRunner(
-        tasks, strategies, tmp_path / "r.jsonl",
+        tasks,
+        strategies,
+        tmp_path / "r.jsonl",
         make_backend=settings_factory(tiny_settings(tiny_gguf)),
-        max_tokens=MAX_TOKENS, seed=1, concurrency=4, on_progress=seen.append,
+        concurrency=4,
+        on_progress=seen.append,
         answer_limit=ANSWER_LIMIT,
-    )  # fmt: skip
+        options=RequestOptions(max_tokens=MAX_TOKENS, seed=1),
+    )
     results = await runner.run()
     total = 2 * len(tasks)
     assert len(results) == total == runner.calls

@@ -17,6 +17,7 @@ from backends.config import settings_from_dict
 from backends.evals.report import build_report
 from backends.evals.runner import EvalRunner, Strategy, settings_factory
 from backends.evals.tasks import Task, TaskSet, load_task_set_named
+from backends.request import RequestOptions
 
 SETTINGS = settings_from_dict(
     {"backends": {"emb": {"kind": "llama", "model": "embedded",
@@ -35,9 +36,13 @@ def subset() -> TaskSet:
 async def run(order: list[Strategy], path: Path) -> dict[str, tuple[float, list[bool]]]:
     tasks = subset()
     runner = EvalRunner(
-        tasks, order, path, make_backend=settings_factory(SETTINGS), max_tokens=16,
-        answer_limit=8, seed=3,
-    )  # fmt: skip
+        tasks,
+        order,
+        path,
+        make_backend=settings_factory(SETTINGS),
+        answer_limit=8,
+        options=RequestOptions(max_tokens=16, seed=3),
+    )
     results = await runner.run()
     report = build_report(tasks, order, results)
     out = {}
@@ -75,9 +80,12 @@ async def cached_tokens(tiny_gguf: Path, own_only: bool) -> list[int]:
     try:
         for conversation in ("a", "b", "a"):
             request = ChatRequest(
-                [Message("user", f"same question for {conversation}")], budget=Budget(0),
-                max_tokens=4, conversation_id=conversation, own_history_only=own_only,
-            )  # fmt: skip
+                [Message("user", f"same question for {conversation}")],
+                budget=Budget(0),
+                conversation_id=conversation,
+                own_history_only=own_only,
+                options=RequestOptions(max_tokens=4),
+            )
             reply = await collect(backend, request, lambda event: None)
             assert reply.finished is not None and reply.finished.usage is not None
             cached.append(reply.finished.usage.cached_input)

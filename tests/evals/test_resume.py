@@ -22,6 +22,7 @@ from backends.evals.answers import task_prompt
 from backends.evals.results import ResultsFile
 from backends.evals.runner import EvalRunner, Progress, Strategy, settings_factory
 from backends.evals.tasks import TaskSet, load_tasks, sample_tasks_path
+from backends.request import RequestOptions
 from tests.evals.cli_support import CLI_CODE
 from tests.evals.local_support import counting_factory, tiny_config, tiny_settings
 from tests.evals.recompute import raw_results
@@ -49,9 +50,12 @@ async def resume(tiny_gguf: Path, tasks: TaskSet, path: Path, max_tokens: int) -
     done = {(r.task_id, r.strategy) for r in ResultsFile(path).load()}
     calls: list[tuple[str, int | None]] = []
     rerun = EvalRunner(
-        tasks, STRATEGIES, path, max_tokens=max_tokens,
+        tasks,
+        STRATEGIES,
+        path,
         make_backend=counting_factory(tiny_settings(tiny_gguf), calls),
-    )  # fmt: skip
+        options=RequestOptions(max_tokens=max_tokens),
+    )
     results = await rerun.run()
     assert sorted(calls, key=str) == sorted(missing_calls(tasks, done, max_tokens), key=str)
     assert (rerun.resumed, rerun.calls) == (len(done), len(calls))
@@ -71,9 +75,13 @@ async def test_cancelled_run_resumes(tiny_gguf: Path, tmp_path: Path) -> None:
             running[0].cancel()
 
     first = EvalRunner(
-        tasks, STRATEGIES, path, max_tokens=16, on_progress=stop_after_three,
+        tasks,
+        STRATEGIES,
+        path,
+        on_progress=stop_after_three,
         make_backend=settings_factory(tiny_settings(tiny_gguf)),
-    )  # fmt: skip
+        options=RequestOptions(max_tokens=16),
+    )
     running.append(asyncio.ensure_future(first.run()))
     with pytest.raises(asyncio.CancelledError):
         await running[0]

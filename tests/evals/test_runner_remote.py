@@ -14,6 +14,7 @@ from backends.evals.report import build_report
 from backends.evals.runner import EvalRunner, Progress, Strategy, settings_factory
 from backends.evals.tasks import Task
 from backends.pricing import PriceBook
+from backends.request import RequestOptions
 from tests.evals.gate_server import (
     ANSWER,
     CACHED_TOKENS,
@@ -126,18 +127,22 @@ async def test_rerun_redoes_edited_tasks_and_changed_settings(tmp_path: Path) ->
         assert runner.calls == len(server.prompts) == expected
         return runner
 
-    await run(tasks, 4, max_tokens=50)
-    again = await run(tasks, 0, max_tokens=50)
+    await run(tasks, 4, options=RequestOptions(max_tokens=50))
+    again = await run(tasks, 0, options=RequestOptions(max_tokens=50))
     assert again.resumed == 4 and len(again.results()) == 4
     edited = [tasks[0], tasks[1].model_copy(update={"prompt": "question 1, reworded"})]
-    await run(edited, 2, max_tokens=50)  # only the edited task
+    await run(edited, 2, options=RequestOptions(max_tokens=50))  # only the edited task
     url = f"http://127.0.0.1:{ports[0]}/v1"
-    stale = runner_for(url, path, edited, concurrency=1, max_tokens=60)
+    stale = runner_for(url, path, edited, concurrency=1, options=RequestOptions(max_tokens=60))
     assert len(stale.load()) == 4  # other settings: everything is to be redone ...
     assert stale.results() == [] and stale.progress().done == 0  # ... and nothing counts yet
-    await run(edited, 4, max_tokens=60)
-    other_url = runner_for("http://127.0.0.1:9/v1", path, edited, concurrency=1, max_tokens=60)
+    await run(edited, 4, options=RequestOptions(max_tokens=60))
+    other_url = runner_for(
+        "http://127.0.0.1:9/v1", path, edited, concurrency=1, options=RequestOptions(max_tokens=60)
+    )
     assert len(other_url.load()) == 4  # another server is another configuration
-    fresh = runner_for(url, path, edited, concurrency=1, max_tokens=60, fresh=True)
+    fresh = runner_for(
+        url, path, edited, concurrency=1, options=RequestOptions(max_tokens=60), fresh=True
+    )
     assert len(fresh.load()) == 4 and fresh.set_aside is not None  # --fresh starts over
     assert len(fresh.set_aside.read_text().splitlines()) == 10 and not path.exists()

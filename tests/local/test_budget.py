@@ -9,7 +9,7 @@ import pytest
 from backends.budget import Budget
 from backends.events import ReasoningDelta, TextDelta
 from backends.local.backend import LocalBackend
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import run
 
@@ -34,7 +34,11 @@ def split_at_close(backend: LocalBackend) -> tuple[str, str]:
 async def test_reasoning_never_exceeds_the_budget(make_backend: MakeBackend, budget: int) -> None:
     backend = make_backend("embedded")
     for seed in (1, 2, 3):
-        request = ChatRequest(QUESTION, budget=Budget(budget), seed=seed, max_tokens=budget + 40)
+        request = ChatRequest(
+            QUESTION,
+            budget=Budget(budget),
+            options=RequestOptions(max_tokens=budget + 40, seed=seed),
+        )
         reply = await run(backend, request)
         usage = reply.finished.usage
         assert usage.reasoning <= budget, (seed, reply.finished.budget_applied)
@@ -60,7 +64,11 @@ async def test_min_thinking_extends_with_wait(make_backend: MakeBackend) -> None
     backend = make_backend("embedded")
     extended = 0
     for seed in (1, 2, 3):
-        request = ChatRequest(SHORT, budget=Budget(None, minimum=48), seed=seed, max_tokens=200)
+        request = ChatRequest(
+            SHORT,
+            budget=Budget(None, minimum=48),
+            options=RequestOptions(max_tokens=200, seed=seed),
+        )
         reply = await run(backend, request)
         usage = reply.finished.usage
         assert usage.reasoning >= 48, reply.finished.budget_applied
@@ -74,7 +82,11 @@ async def test_min_thinking_extends_with_wait(make_backend: MakeBackend) -> None
 async def test_min_thinking_when_the_model_stops_at_once(make_backend: MakeBackend) -> None:
     """Greedy SmolLM2 ends its thinking on "What is 2+2?" after 7 tokens: it is made to go on."""
     backend = make_backend("embedded")
-    request = ChatRequest(SHORT, budget=Budget(80, minimum=48), temperature=0.0, max_tokens=160)
+    request = ChatRequest(
+        SHORT,
+        budget=Budget(80, minimum=48),
+        options=RequestOptions(max_tokens=160, temperature=0.0),
+    )
     reply = await run(backend, request)
     assert reply.finished.usage.reasoning >= 48
     assert "extended with Wait" in reply.finished.budget_applied
@@ -85,7 +97,10 @@ async def test_budget_zero_on_a_reasoning_template_writes_an_empty_block(
     make_backend: MakeBackend, tiny_thinking_gguf: Path
 ) -> None:
     backend = make_backend(tiny_thinking_gguf)
-    reply = await run(backend, ChatRequest(QUESTION, budget=Budget(0), seed=1, max_tokens=8))
+    reply = await run(
+        backend,
+        ChatRequest(QUESTION, budget=Budget(0), options=RequestOptions(max_tokens=8, seed=1)),
+    )
     prompt = backend.last_reply.tokens[: backend.last_reply.prompt_len]
     special = backend.loaded.session.detokenize(prompt[-8:], special=True)
     assert special.endswith("assistant\n<think>\n\n</think>\n\n")  # Qwen3's no-think bytes
@@ -99,7 +114,10 @@ async def test_single_token_close_is_forced_by_id(
     backend = make_backend(tiny_thinking_gguf)
     loaded = await backend.load()
     assert (loaded.tags.open_id, loaded.tags.close_id) == (5, 6)
-    reply = await run(backend, ChatRequest(QUESTION, budget=Budget(12), seed=1, max_tokens=30))
+    reply = await run(
+        backend,
+        ChatRequest(QUESTION, budget=Budget(12), options=RequestOptions(max_tokens=30, seed=1)),
+    )
     trace = backend.last_reply
     assert reply.finished.budget_applied == "budget 12: forced close at 12"
     thinking = trace.tokens[trace.think_start : trace.think_end]

@@ -9,7 +9,7 @@ import pytest
 
 from backends.budget import Budget
 from backends.events import StopReason, StreamEvent, TextDelta, UsageUpdate
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, expected_evals, run
 
@@ -25,7 +25,9 @@ async def test_cancel_stops_within_one_token(make_backend: MakeBackend, tiny_ggu
             at_cancel.append(event.usage.output)
             backend.cancel()
 
-    request = ChatRequest(ASK, budget=Budget(10), seed=2, max_tokens=100_000)
+    request = ChatRequest(
+        ASK, budget=Budget(10), options=RequestOptions(max_tokens=100_000, seed=2)
+    )
     reply = await run(backend, request, on_event)
     done = reply.finished
     assert done.stop_reason is StopReason.CANCELLED
@@ -44,7 +46,9 @@ async def test_cancelled_task_stops_the_decoder(make_backend: MakeBackend, tiny_
 
     async def consume() -> None:
         count = 0
-        request = ChatRequest(ASK, budget=Budget(0), seed=2, max_tokens=100_000)
+        request = ChatRequest(
+            ASK, budget=Budget(0), options=RequestOptions(max_tokens=100_000, seed=2)
+        )
         async for event in backend.stream(request):
             count += isinstance(event, TextDelta)
             if count == 20:
@@ -57,7 +61,9 @@ async def test_cancelled_task_stops_the_decoder(make_backend: MakeBackend, tiny_
         await task
     # The task ends only once the worker thread has stopped: nothing decodes after this.
     evaluated = sum(backend.eval_counts()) - before
-    reply = await run(backend, ChatRequest(ASK, budget=Budget(0), seed=2, max_tokens=5))
+    reply = await run(
+        backend, ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=5, seed=2))
+    )
     assert reply.finished.stop_reason is StopReason.LENGTH  # the backend is usable again
     assert reply.evals == expected_evals(reply)  # and nothing else is decoding meanwhile
     prompt = reply.finished.usage.input
@@ -67,13 +73,15 @@ async def test_cancelled_task_stops_the_decoder(make_backend: MakeBackend, tiny_
 async def test_closing_the_stream_cancels(make_backend: MakeBackend, tiny_gguf: Path) -> None:
     backend = make_backend(tiny_gguf)
     await backend.load()
-    request = ChatRequest(ASK, budget=Budget(0), seed=2, max_tokens=100_000)
+    request = ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=100_000, seed=2))
     stream = backend._stream(request)  # the backend's own generator, closed explicitly
     async for event in stream:
         if isinstance(event, TextDelta):
             break
     await stream.aclose()
-    reply = await run(backend, ChatRequest(ASK, budget=Budget(0), seed=2, max_tokens=5))
+    reply = await run(
+        backend, ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=5, seed=2))
+    )
     assert reply.finished.stop_reason is StopReason.LENGTH
     # Had the closed reply kept decoding (up to 100,000 tokens) on the worker thread, its
     # evaluations would show up here.

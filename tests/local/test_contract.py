@@ -16,7 +16,7 @@ from backends.events import (
     UsageUpdate,
 )
 from backends.local.backend import LocalBackend
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import run
 
@@ -38,7 +38,12 @@ def check_contract(events: list) -> None:
 async def test_embedded_answers_what_is_2_plus_2(make_backend: MakeBackend) -> None:
     backend = make_backend("embedded")
     # seed 3: one the model ends its thinking with (the sampler chain is seeded once per reply)
-    events = [e async for e in backend.stream(ChatRequest(ASK, seed=3, max_tokens=160))]
+    events = [
+        e
+        async for e in backend.stream(
+            ChatRequest(ASK, options=RequestOptions(max_tokens=160, seed=3))
+        )
+    ]
     check_contract(events)
     assert isinstance(events[0], StatusNote) and events[0].kind == "loading"
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
@@ -55,7 +60,7 @@ async def test_embedded_answers_what_is_2_plus_2(make_backend: MakeBackend) -> N
 
 async def test_tiny_contract_and_usage(make_backend: MakeBackend, tiny_gguf: Path) -> None:
     backend = make_backend(tiny_gguf, usage_every=8)
-    request = ChatRequest(ASK, budget=Budget(20), seed=3, max_tokens=60)
+    request = ChatRequest(ASK, budget=Budget(20), options=RequestOptions(max_tokens=60, seed=3))
     reply = await run(backend, request)
     check_contract(reply.events)
     done = reply.finished
@@ -99,10 +104,15 @@ async def test_aclose_frees_and_a_later_stream_reloads(
     make_backend: MakeBackend, tiny_gguf: Path
 ) -> None:
     backend = make_backend(tiny_gguf)
-    await run(backend, ChatRequest(ASK, budget=Budget(0), max_tokens=3))
+    await run(backend, ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=3)))
     await backend.aclose()
     assert backend.loaded is None
     await backend.aclose()  # twice is fine
-    events = [e async for e in backend.stream(ChatRequest(ASK, budget=Budget(0), max_tokens=3))]
+    events = [
+        e
+        async for e in backend.stream(
+            ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=3))
+        )
+    ]
     assert isinstance(events[0], StatusNote) and events[0].kind == "loading"
     assert events[-1].stop_reason is StopReason.LENGTH

@@ -12,10 +12,10 @@ from backends.errors import ConfigError, ModelLoadError
 from backends.events import Finished, StatusNote, StopReason
 from backends.local.backend import LocalBackend
 from backends.local.options import LocalOptions
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 
-ASK = ChatRequest([Message("user", "hi")], max_tokens=4)
+ASK = ChatRequest([Message("user", "hi")], options=RequestOptions(max_tokens=4))
 
 
 def one_line(error: Exception) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from backends.budget import Budget
 from backends.local.backend import LocalBackend
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, expected_evals, run
 
@@ -30,8 +30,12 @@ async def chat_turn(
     backend: LocalBackend, history: list[Message], text: str, conversation: str, **kw
 ) -> Reply:
     history.append(Message("user", text))
-    request = ChatRequest(list(history), budget=Budget(0), seed=1, conversation_id=conversation)
-    request.max_tokens = kw.get("max_tokens", 48)
+    request = ChatRequest(
+        list(history),
+        budget=Budget(0),
+        conversation_id=conversation,
+        options=RequestOptions(max_tokens=kw.get("max_tokens", 48), seed=1),
+    )
     reply = await run(backend, request)
     history.append(Message("assistant", reply.text))
     return reply
@@ -39,7 +43,12 @@ async def chat_turn(
 
 async def warm_up(backend: LocalBackend) -> None:
     """llama.cpp reports its counters as max(1, n): get both past zero before measuring."""
-    await run(backend, ChatRequest([Message("user", "Hello")], budget=Budget(0), max_tokens=3))
+    await run(
+        backend,
+        ChatRequest(
+            [Message("user", "Hello")], budget=Budget(0), options=RequestOptions(max_tokens=3)
+        ),
+    )
 
 
 @pytest.mark.embedded
@@ -93,7 +102,9 @@ async def test_forced_close_costs_only_the_forced_tokens(
 ) -> None:
     backend = make_backend(tiny_gguf)
     await warm_up(backend)
-    request = ChatRequest([Message("user", "Why?")], budget=Budget(16), seed=5, max_tokens=40)
+    request = ChatRequest(
+        [Message("user", "Why?")], budget=Budget(16), options=RequestOptions(max_tokens=40, seed=5)
+    )
     reply = await run(backend, request)
     trace = backend.last_reply
     assert reply.finished.budget_applied == "budget 16: forced close at 16"
@@ -109,8 +120,11 @@ async def test_forced_close_costs_only_the_forced_tokens(
 async def test_forced_close_on_the_real_model_reuses_kv(make_backend: MakeBackend) -> None:
     backend = make_backend("embedded")
     await warm_up(backend)
-    request = ChatRequest([Message("user", "Why is the sky blue?")], budget=Budget(24), seed=2)
-    request.max_tokens = 60
+    request = ChatRequest(
+        [Message("user", "Why is the sky blue?")],
+        budget=Budget(24),
+        options=RequestOptions(max_tokens=60, seed=2),
+    )
     reply = await run(backend, request)
     usage = reply.finished.usage
     assert "forced close at 24" in reply.finished.budget_applied

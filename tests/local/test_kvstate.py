@@ -6,7 +6,7 @@ from pathlib import Path
 
 from backends.budget import Budget
 from backends.local.kvstate import KVSnapshots
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import expected_evals, run
 
@@ -16,7 +16,10 @@ async def test_snapshots_round_trip_and_evict(make_backend: MakeBackend, tiny_gg
     loaded = await backend.load()
     llm = loaded.session
     first = await run(
-        backend, ChatRequest([Message("user", "one")], budget=Budget(0), max_tokens=20)
+        backend,
+        ChatRequest(
+            [Message("user", "one")], budget=Budget(0), options=RequestOptions(max_tokens=20)
+        ),
     )
     tokens_a = list(llm.tokens)
     store = KVSnapshots(max_bytes=10**9)
@@ -24,14 +27,21 @@ async def test_snapshots_round_trip_and_evict(make_backend: MakeBackend, tiny_gg
     one_snapshot = store.bytes_used
     assert one_snapshot > 0
 
-    await run(backend, ChatRequest([Message("user", "two two")], budget=Budget(0), max_tokens=30))
+    await run(
+        backend,
+        ChatRequest(
+            [Message("user", "two two")], budget=Budget(0), options=RequestOptions(max_tokens=30)
+        ),
+    )
     assert store.restore("A", llm)
     assert llm.tokens == tokens_a
     assert "A" not in store and store.bytes_used == 0  # restored snapshots leave the store
 
     # Continuing A now evaluates only the new tokens: the KV cells really came back.
     history = [Message("user", "one"), Message("assistant", "x"), Message("user", "three")]
-    reply = await run(backend, ChatRequest(history, budget=Budget(0), max_tokens=5))
+    reply = await run(
+        backend, ChatRequest(history, budget=Budget(0), options=RequestOptions(max_tokens=5))
+    )
     # (without the restore only the system prompt would match: "two two" differs from "one")
     assert reply.finished.usage.cached_input >= first.finished.usage.input
     assert reply.evals == expected_evals(reply)

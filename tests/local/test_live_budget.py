@@ -12,7 +12,7 @@ from pathlib import Path
 from backends.budget import Budget
 from backends.events import ReasoningDelta, ReasoningRollback, StreamEvent, UsageUpdate
 from backends.local.backend import LocalBackend
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import Reply, run
 
@@ -37,7 +37,7 @@ def after_deltas(n: int, change):
 
 async def live(make_backend: MakeBackend, tiny: Path, budget: Budget, n: int, change) -> Reply:
     backend = make_backend(tiny, lockstep=True, usage_every=1)
-    request = ChatRequest(ASK, budget=budget, seed=11, max_tokens=400)
+    request = ChatRequest(ASK, budget=budget, options=RequestOptions(max_tokens=400, seed=11))
     reply = await run(backend, request, after_deltas(n, change))
     reply.backend = backend  # type: ignore[attr-defined]
     return reply

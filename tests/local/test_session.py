@@ -15,7 +15,7 @@ from backends.budget import Budget
 from backends.local.backend import answer_room
 from backends.local.options import LocalOptions
 from backends.local.session import FIRST_CTX, LlamaSession, model_params
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
 from tests.local.helpers import expected_evals, run
 
@@ -48,7 +48,9 @@ async def test_embedded_model_answers_with_the_guard_on(
     loaded = await backend.load()
     assert loaded.session.model_params.use_extra_bufts is False  # what llama.cpp was given
     assert backend.notes() == [loaded.cpu_note]
-    reply = await run(backend, ChatRequest(ASK, budget=Budget(0), seed=1, max_tokens=24))
+    reply = await run(
+        backend, ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=24, seed=1))
+    )
     assert reply.text.strip()
 
 
@@ -79,14 +81,27 @@ async def test_context_grows_without_evaluating_again(
     loaded = await backend.load()
     session = loaded.session
     assert session.n_ctx == FIRST_CTX < session.max_ctx  # small until the chat needs more
-    await run(backend, ChatRequest([Message("user", "Hello")], budget=Budget(0), max_tokens=3))
+    await run(
+        backend,
+        ChatRequest(
+            [Message("user", "Hello")], budget=Budget(0), options=RequestOptions(max_tokens=3)
+        ),
+    )
     history = [Message("user", "Write a long story.")]
-    request = ChatRequest(history, budget=Budget(0), seed=3, max_tokens=700, conversation_id="c")
+    request = ChatRequest(
+        history,
+        budget=Budget(0),
+        conversation_id="c",
+        options=RequestOptions(max_tokens=700, seed=3),
+    )
     reply = await run(backend, request)
     assert reply.finished.usage.output == 700 and session.n_ctx >= 700 + 30
     assert reply.evals == expected_evals(reply)  # growing copied the cells: nothing twice
     history += [Message("assistant", reply.text), Message("user", "More.")]
-    again = await run(backend, ChatRequest(history, budget=Budget(0), seed=3, max_tokens=4))
+    again = await run(
+        backend,
+        ChatRequest(history, budget=Budget(0), options=RequestOptions(max_tokens=4, seed=3)),
+    )
     assert again.finished.usage.cached_input >= reply.finished.usage.input
     assert again.evals == expected_evals(again)
 
@@ -117,7 +132,7 @@ async def test_budget_above_the_cap_is_clamped_and_said(
     make_backend: MakeBackend, tiny_gguf: Path
 ) -> None:
     backend = make_backend(tiny_gguf)
-    request = ChatRequest(ASK, budget=Budget(5000), seed=4, max_tokens=400)
+    request = ChatRequest(ASK, budget=Budget(5000), options=RequestOptions(max_tokens=400, seed=4))
     reply = await run(backend, request)
     largest = 400 - 400 // 8
     [note] = reply.notes("budget")
@@ -134,7 +149,10 @@ async def test_auto_and_a_live_raise_also_leave_room(
     make_backend: MakeBackend, tiny_gguf: Path
 ) -> None:
     backend = make_backend(tiny_gguf, lockstep=True)
-    reply = await run(backend, ChatRequest(ASK, budget=Budget(None), seed=4, max_tokens=160))
+    reply = await run(
+        backend,
+        ChatRequest(ASK, budget=Budget(None), options=RequestOptions(max_tokens=160, seed=4)),
+    )
     assert reply.finished.usage.reasoning <= 140 and reply.text
     budget = Budget(32)
 
@@ -142,7 +160,11 @@ async def test_auto_and_a_live_raise_also_leave_room(
         if got.reasoning_deltas == 5:
             budget.set_limit(10_000)
 
-    reply = await run(backend, ChatRequest(ASK, budget=budget, seed=4, max_tokens=160), raise_it)
+    reply = await run(
+        backend,
+        ChatRequest(ASK, budget=budget, options=RequestOptions(max_tokens=160, seed=4)),
+        raise_it,
+    )
     assert reply.finished.usage.reasoning == 140
     assert any("clamped to 140" in n.text for n in reply.notes("budget"))
 
@@ -170,7 +192,9 @@ async def test_repeat_penalty_and_the_eog_ban_build_valid_chains(
     make_backend: MakeBackend, tiny_gguf: Path
 ) -> None:
     backend = make_backend(tiny_gguf, repeat_penalty=1.3)
-    reply = await run(backend, ChatRequest(ASK, budget=Budget(8), seed=2, max_tokens=30))
+    reply = await run(
+        backend, ChatRequest(ASK, budget=Budget(8), options=RequestOptions(max_tokens=30, seed=2))
+    )
     assert reply.finished.usage.output == 30 and reply.text
     session = backend.loaded.session
     from backends.local.sampler import Sampling

@@ -12,7 +12,7 @@ from backends.budget import Budget
 from backends.events import Finished, StatusNote, StreamEvent
 from backends.remote.http import HTTPBackend
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.support.replay_server import ReplayServer
 
 SECRET = "sk-test-0123456789abcdef"
@@ -48,7 +48,7 @@ def chat(
 ) -> ChatRequest:
     """A request whose messages are ``turns`` (strings are user turns)."""
     messages = [Message("user", t) if isinstance(t, str) else t for t in turns]
-    return ChatRequest(messages, Budget(budget), max_tokens=max_tokens)
+    return ChatRequest(messages, Budget(budget), options=RequestOptions(max_tokens=max_tokens))
 
 
 async def run(backend: HTTPBackend, request: ChatRequest) -> tuple[Reply, list[StreamEvent]]:

@@ -9,6 +9,7 @@ import pytest
 
 from backends.events import StopReason, TextDelta
 from backends.remote.openai_compat import OpenAICompatBackend
+from backends.request import RequestOptions
 from tests.remote.chat_support import chat, make_backend, run
 
 pytestmark = pytest.mark.server
@@ -18,9 +19,8 @@ PROMPT = "What is 2+2? Answer in one short sentence."
 
 async def test_streamed_text_equals_the_non_streamed_answer(llama_server):
     backend = make_backend(OpenAICompatBackend, base_url=llama_server, model="smollm2", key=None)
-    request = chat(PROMPT, max_tokens=24)
-    request.temperature = 0.0
-    request.seed = 7
+    request = chat(PROMPT)
+    request.options = RequestOptions(max_tokens=24, temperature=0.0, seed=7)
 
     reply, _ = await run(backend, request)
 
@@ -60,8 +60,8 @@ async def test_a_second_request_cuts_the_first_which_is_marked_interrupted(llama
     # flight with [DONE] and no finish_reason. The cut reply keeps its text, marked interrupted.
     first_backend = make_backend(OpenAICompatBackend, base_url=llama_server, key=None)
     second_backend = make_backend(OpenAICompatBackend, base_url=llama_server, key=None)
-    long_request = chat("Write a long story about a dragon.", max_tokens=400)
-    long_request.temperature = 0.0
+    long_request = chat("Write a long story about a dragon.")
+    long_request.options = RequestOptions(max_tokens=400, temperature=0.0)
     texts: list[str] = []
     second: asyncio.Task | None = None
     async for event in first_backend.stream(long_request):

@@ -18,7 +18,7 @@ from httpx_sse import EventSource
 from backends.budget import Budget
 from backends.events import ReasoningDelta, StreamEvent, TextDelta, Usage, UsageUpdate
 from backends.remote.wire import MalformedEvent, ParsedEnd, StreamParser
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.support.replay_server import FIXTURES
 
 SYSTEM = "You are a helpful assistant"
@@ -118,7 +118,11 @@ def request(
 ) -> ChatRequest:
     """A request; plain strings are user turns."""
     turns = [Message("user", m) if isinstance(m, str) else m for m in messages]
-    return ChatRequest(turns, Budget(budget), max_tokens=max_tokens, temperature=temperature)
+    return ChatRequest(
+        turns,
+        Budget(budget),
+        options=RequestOptions(max_tokens=max_tokens, temperature=temperature),
+    )
 
 
 def sse(events: Iterable[tuple[str | None, Any]], crlf: bool = False) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -239,7 +240,7 @@ def test_options_override_the_model_table() -> None:
 
 def test_request_shape_url_and_key_header() -> None:
     req = request(Message("system", SYSTEM), QUESTION, budget=0, temperature=0.3)
-    req.seed = 7
+    req.options = replace(req.options, seed=7)
     call = wire().build(req)
     assert call.url == ("https://generativelanguage.googleapis.com/v1beta/models/"
                         "gemini-2.5-flash:streamGenerateContent?alt=sse")  # fmt: skip

@@ -23,7 +23,7 @@ from backends.remote.http import HTTPBackend
 from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.remote_adapters.support import QUESTION, SYSTEM, fixture, raw_events
 from tests.support.replay_server import ReplayServer, json_reply, sse_reply
 
@@ -63,7 +63,10 @@ def backend(rec: Recording, server: ReplayServer) -> HTTPBackend:
 async def ask(rec: Recording, server: ReplayServer, messages: list[Message]) -> Reply:
     chat = backend(rec, server)
     try:
-        return await collect(chat, ChatRequest(messages, Budget(rec.budget), rec.max_tokens))
+        return await collect(
+            chat,
+            ChatRequest(messages, Budget(rec.budget), RequestOptions(max_tokens=rec.max_tokens)),
+        )
     finally:
         await chat.aclose()
 

@@ -26,7 +26,7 @@ from backends.events import (
 )
 from backends.meters import MessageMeter, MeterReading
 from backends.reply import Reply
-from backends.request import ChatRequest
+from backends.request import ChatRequest, RequestOptions
 from backends.tokens import estimate_tokens
 from tui.chat.conversation import (
     CANCELLED,
@@ -136,14 +136,8 @@ class ReplyJob:
         self.backend = backend
         self.record.model = backend.model
         self.view.set_header(self.header())
-        caps = backend.capabilities
-        self.meter = MessageMeter(
-            backend.spec.kind,
-            backend.model,
-            self.services.prices,
-            local=caps.local,
-            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-            clock=self.services.clock,
+        self.meter = MessageMeter.for_backend(
+            backend, self.services.prices, clock=self.services.clock
         )
         self.view.show_note("")
         return backend
@@ -158,8 +152,8 @@ class ReplyJob:
         request = ChatRequest(
             messages=self.conversation.messages_for(self.exchange),
             budget=self.budget,
-            max_tokens=self.services.settings.max_tokens,
             conversation_id=self.conversation.id,
+            options=RequestOptions(max_tokens=self.services.settings.max_tokens),
         )
         assert self.meter is not None
         # A local count of the prompt: a reply cut short before the provider reports usage

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.answer_room import BudgetFit
 from backends.budget import Budget
+from backends.budget_text import format_budget
 from backends.capabilities import thinking_label
 from backends.errors import PonderError
 from backends.meters import MeterReading, SessionTotals
@@ -34,7 +35,7 @@ from tui.chat.handoff import (
 from tui.chat.history import ChatHistory
 from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
-from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.footer import KeyBar
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
@@ -59,7 +60,7 @@ class ChatScreen(ChatActions):
         settings = services.settings
         self.conversation = self._fresh_conversation()
         self.totals = SessionTotals()
-        self.steps = steps_from_settings(settings.budget_steps)
+        self.steps = settings.step_limits()
         self.budget_value: int | None = settings.budget_limit()
         self.slot = BackendSlot(services.backend_name)
         self.job: ReplyJob | None = None
@@ -85,7 +86,7 @@ class ChatScreen(ChatActions):
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
         self._show_backend_state()
-        self.query_one(StatusBar).show_budget(step_label(self.budget_value))
+        self.query_one(StatusBar).show_budget(format_budget(self.budget_value))
         self.query_one(BudgetSlider).set_precision(None)
         self._show_system()
         self._show_keys()
@@ -168,7 +169,7 @@ class ChatScreen(ChatActions):
         from tui.chat.reply import ReplyJob
 
         fit = self._fit(self.budget_value)  # the budget sent always leaves room to answer
-        record = ReplyRecord(self.slot.name, "", step_label(fit.budget))
+        record = ReplyRecord(self.slot.name, "", format_budget(fit.budget))
         exchange.replies.append(record)
         caps = self.slot.backend.capabilities if self.slot.backend else None
         view = AssistantMessage(
@@ -262,10 +263,10 @@ class ChatScreen(ChatActions):
         fit = self._fit(value)
         slider = self.query_one(BudgetSlider)
         slider.set_value(value)
-        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        slider.set_note(f"→ {format_budget(fit.budget)} (answer room)" if fit.clamped else "")
         if fit.clamped and by_user:
             self.notify(fit.note, markup=False)
-        label = step_label(fit.budget)
+        label = format_budget(fit.budget)
         self.query_one(StatusBar).show_budget(label)
         job = self.job if self.generating else None
         if job is None:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from backends.config import Settings
 from backends.errors import PonderError
+from backends.pool import BackendFactory
 from backends.pricing import PriceBook
 
 if TYPE_CHECKING:
     from backends.base import Backend
 
-BackendFactory = Callable[[str], "Backend"]
 Availability = Callable[[str], Awaitable[str | None]]
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.widget import Widget
 
+from backends.budget_text import format_budget, parse_budget
 from backends.request import Message
 from backends.store.db import Store
 from backends.store.history import StoredMessage, conversation, load_messages
 from tui.chat.conversation import COMPLETE, Conversation, ReplyRecord
 from tui.safe_text import printable
-from tui.widgets.budget import step_label
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import model_label
 
@@ -82,7 +82,10 @@ def budget_text(described: str | None) -> str:
     """A stored budget (``auto``, ``off``, ``1024``) as the slider labels it (``1k``)."""
     if described is None:
         return "?"
-    return step_label(int(described)) if described.isdigit() else described
+    try:
+        return format_budget(parse_budget(described))
+    except ValueError:  # not written by Budget.describe: shown as it is
+        return described
 
 
 def header_for(message: StoredMessage) -> str:

@@ -22,7 +22,7 @@ from backends.pricing import PriceBook
 from backends.records import BudgetRecord, error_record, meter_record, reading_usage
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from backends.tokens import estimate_tokens
 from tui.cli.args import non_negative, parse_budget
 from tui.cli.history import add_ask_options, ask_recorder
@@ -128,16 +128,11 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     request = ChatRequest(
         messages=messages,
         budget=Budget(budget_limit, args.min_think),
-        max_tokens=max_tokens,
-        temperature=args.temperature,
-        seed=args.seed,
+        options=RequestOptions(max_tokens=max_tokens, temperature=args.temperature, seed=args.seed),
     )
-    meter = MessageMeter(
-        backend.kind,
-        backend.model,
+    meter = MessageMeter.for_backend(
+        backend,
         PriceBook(settings.prices),
-        local=backend.capabilities.local,
-        hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
         input_estimate=sum(estimate_tokens(message.text) for message in messages),
     )
     printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 from backends.capabilities import thinking_label
 from backends.compare import CompareSession, RoundResult, build_columns, summarize
-from backends.compare.runner import Column, ColumnOutcome
+from backends.compare.column import Column
+from backends.compare.runner import ColumnOutcome
 from backends.compare.schedule import POLICIES
 from backends.compare.summary import Summary, Winner, format_summary
 from backends.config import Settings
@@ -40,9 +41,10 @@ from backends.outputs import (
     SummaryRecord,
     WinnerRecord,
 )
+from backends.pool import BackendPool
 from backends.pricing import PriceBook, format_usd
 from backends.records import BudgetRecord, NoteRecord, error_record, meter_record, reading_usage
-from backends.request import Message
+from backends.request import Message, RequestOptions
 from tui.cli.args import non_negative, parse_budget
 from tui.safe_text import from_os, printable, read_text
 
@@ -146,22 +148,24 @@ async def run_compare(settings: Settings, args: argparse.Namespace) -> int:
         )
     default = settings.budget_limit() if args.budget is FROM_CONFIG else args.budget
     history = [Message("system", from_os(args.system))] if args.system else []
+    pool = BackendPool.for_settings(settings)
     columns = build_columns(
-        settings,
-        args.columns,
-        default_budget=default,
-        history=history,
+        settings, args.columns, default_budget=default, history=history, pool=pool
     )
-    session = CompareSession(columns, prices=PriceBook(settings.prices), policy=args.local)
+    session = CompareSession(
+        columns, prices=PriceBook(settings.prices), policy=args.local, pool=pool
+    )
     progress = Progress(sys.stderr, [c.label for c in columns]) if sys.stderr.isatty() else None
     try:
         result = await session.ask(
             prompt,
             on_event=progress.event if progress else None,
             on_status=progress.status if progress else None,
-            max_tokens=args.max_tokens or settings.max_tokens,
-            temperature=args.temperature,
-            seed=args.seed,
+            options=RequestOptions(
+                max_tokens=args.max_tokens or settings.max_tokens,
+                temperature=args.temperature,
+                seed=args.seed,
+            ),
         )
     finally:
         if progress is not None:

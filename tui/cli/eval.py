@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from backends.compare.spec import parse_budget_text, parse_column_spec
+from backends.budget_text import parse_budget
+from backends.compare.spec import parse_column_spec
 from backends.config import Settings
 from backends.errors import ConfigError
 from backends.evals.output import format_report, report_json
@@ -36,6 +37,7 @@ from backends.evals.runner import (
 from backends.evals.strategy import split_samples
 from backends.evals.tasks import TaskSet, load_task_set_named
 from backends.pricing import PriceBook
+from backends.request import RequestOptions
 from tui.cli.args import non_negative
 from tui.safe_text import printable
 
@@ -125,7 +127,7 @@ def parse_strategies(
 def parse_sweep(text: str) -> list[int | None]:
     """``0,64,256`` -> [0, 64, 256]. Raises ``ConfigError`` naming a bad budget."""
     try:
-        budgets = [parse_budget_text(part) for part in text.split(",") if part.strip()]
+        budgets = [parse_budget(part) for part in text.split(",") if part.strip()]
     except ValueError as exc:
         raise ConfigError(f"--sweep: {exc}", "give budgets like 0,64,256") from None
     if len(budgets) < 2:
@@ -206,15 +208,17 @@ async def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         strategies,
         results_path,
         make_backend=settings_factory(settings),
-        prices=PriceBook(settings.prices),  # type: ignore[arg-type]
+        prices=PriceBook(settings.prices),
         concurrency=args.concurrency,
-        max_tokens=args.max_tokens or settings.max_tokens,
-        temperature=args.temperature,
-        seed=args.seed,
         repeat=args.repeat,
         answer_limit=args.answer_limit,
         fresh=args.fresh,
         on_progress=lambda progress: _progress(runner, bar, progress),
+        options=RequestOptions(
+            max_tokens=args.max_tokens or settings.max_tokens,
+            temperature=args.temperature,
+            seed=args.seed,
+        ),
     )
     sys.stderr.write(f"results: {printable(str(results_path))} · seed {runner.seed}\n")
     try:

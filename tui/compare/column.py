@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from backends.capabilities import Capabilities
-from backends.compare.runner import Column, ColumnOutcome
+from backends.compare.column import Column
+from backends.compare.runner import ColumnOutcome
 from backends.errors import PonderError
 from backends.events import (
     Finished,

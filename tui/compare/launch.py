@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from backends.budget import Budget
-from backends.compare.runner import Column
-from tui.compare.promotion import BackendPool
+from backends.compare.column import Column
+from backends.pool import BackendPool
 from tui.compare.screen import CompareScreen
-from tui.widgets.budget import steps_from_settings
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,7 +31,7 @@ def open_compare(app: App[Any], request: CompareRequested) -> None:
     starting from the chat's history; the chat's backend is borrowed, never closed here."""
     pool = BackendPool(request.services.backend_factory)
     pool.borrow(request.name, request.backend)
-    steps = steps_from_settings(request.services.settings.budget_steps)
+    steps = request.services.settings.step_limits()
     budgets = (request.budget, other_budget(steps, request.budget))
     base = list(request.history)
     columns = [Column(request.backend, Budget(value), list(base)) for value in budgets]

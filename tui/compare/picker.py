@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from backends.budget_text import format_budget
 from backends.config import Settings
 from tui.bindings import screen_bindings
-from tui.widgets.budget import step_label
 from tui.widgets.meters import model_label
 
 
@@ -81,7 +81,10 @@ class ColumnPicker(ModalScreen[ColumnChoice | None]):
                     id="compare-picker-backends",
                 )
                 yield OptionList(
-                    *(Option(Content(step_label(s)), id=str(i)) for i, s in enumerate(self.steps)),
+                    *(
+                        Option(Content(format_budget(s)), id=str(i))
+                        for i, s in enumerate(self.steps)
+                    ),
                     id="compare-picker-budgets",
                 )
             yield Static(

@@ -20,12 +20,14 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from backends.budget import Budget
-from backends.compare.runner import Column, CompareRound
+from backends.budget_text import format_budget
+from backends.compare.column import Column
+from backends.compare.runner import CompareRound
 from backends.compare.session import CompareSession
 from backends.errors import PonderError
 from backends.events import Finished, StreamEvent
-from backends.meters import MessageMeter
-from backends.request import Message
+from backends.pool import BackendPool
+from backends.request import Message, RequestOptions
 from tui.bindings import compare_bindings
 from tui.chat.budget_keys import BudgetKeysScreen
 from tui.chat.budget_room import fit_for
@@ -34,27 +36,13 @@ from tui.chat.services import ChatServices
 from tui.chat.system_prompt import system_line
 from tui.compare.column import CompareColumn
 from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
-from tui.compare.promotion import BackendPool, handoff
+from tui.compare.promotion import handoff
 from tui.compare.summary import CompareSummary
-from tui.widgets.budget import BudgetSlider, step_label, steps_from_settings
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
 MIN_COLUMN_WIDTH = 26  # below this, columns scroll sideways at 38 columns each
-
-
-def use_clock(round_: CompareRound, services: ChatServices) -> None:
-    """Give the round's meters the app's clock (a fixed one in tests) before it runs."""
-    for run in round_.runs:
-        backend = run.column.backend
-        run.meter = MessageMeter(
-            backend.kind,
-            backend.model,
-            services.prices,
-            local=backend.capabilities.local,
-            hardware_cost_per_hour=backend.spec.hardware_cost_per_hour,
-            clock=services.clock,
-        )
 
 
 class CompareScreen(BudgetKeysScreen[Handoff | None]):
@@ -102,9 +90,11 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
         self.pool = pool
         self.base = list(base or [])
         self.carried = sum(message.role == "assistant" for message in self.base)
-        self.session = CompareSession(columns, prices=services.prices)
+        self.session = CompareSession(
+            columns, prices=services.prices, clock=services.clock, pool=pool
+        )
         self.views = [CompareColumn(column, carried=self.carried) for column in columns]
-        self.steps = steps_from_settings(services.settings.budget_steps)
+        self.steps = services.settings.step_limits()
         self.focus_index = 0
         self.expand_thinking = False
         self.round: CompareRound | None = None
@@ -160,9 +150,8 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
             prompt,
             on_event=self._on_event,
             on_status=self._on_status,
-            max_tokens=self.services.settings.max_tokens,
+            options=RequestOptions(max_tokens=self.services.settings.max_tokens),
         )
-        use_clock(round_, self.services)
         self.round = round_
         if self._stop_soon:
             round_.stop_all()
@@ -283,11 +272,11 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
         view.refresh_label()
         slider = self.query_one(BudgetSlider)
         slider.set_value(value)
-        slider.set_note(f"→ {step_label(fit.budget)} (answer room)" if fit.clamped else "")
+        slider.set_note(f"→ {format_budget(fit.budget)} (answer room)" if fit.clamped else "")
         if fit.clamped:
             self.notify(fit.note, markup=False)
         if view.state == "running" and view.view is not None:
-            view.view.show_note(f"budget → {step_label(fit.budget)}: {self._when(view)}")
+            view.view.show_note(f"budget → {format_budget(fit.budget)}: {self._when(view)}")
 
     def action_budget_max(self) -> None:
         """The focused column's largest budget that still leaves room for its answer."""

@@ -23,14 +23,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from backends.base import Backend
 from backends.errors import PonderError, redact
 from backends.evals.report import ALL, Report, build_report
 from backends.evals.results import TaskResult
 from backends.evals.runner import EvalRunner, Progress, Strategy, default_results_path
 from backends.evals.tasks import TaskSet, load_task_set_named
+from backends.pool import BackendPool
+from backends.request import RequestOptions
 from tui.bindings import screen_bindings
-from tui.chat.services import BackendFactory, ChatServices
+from tui.chat.services import ChatServices
 from tui.eval.detail import ResultView, results_heading
 from tui.eval.plot import PlotPanel
 from tui.eval.setup import EvalChoice, EvalSetup
@@ -43,32 +44,6 @@ ResultsPath = Callable[[TaskSet], Path]
 def default_path(tasks: TaskSet) -> Path:
     """The runner's default: one results file per task set in ponder's data dir."""
     return default_results_path(tasks.source)
-
-
-class BackendCache:
-    """Builds the chosen backends in a thread up front (imports and constructors may block),
-    then hands them to the runner, which closes the ones it used; ``close_unused`` the rest.
-    """
-
-    def __init__(self, factory: BackendFactory) -> None:
-        self.factory = factory
-        self.built: dict[str, Backend] = {}
-        self.used: set[str] = set()
-
-    async def build(self, names: list[str]) -> None:
-        """Build every backend named. Raises the factory's ``PonderError``."""
-        for name in names:
-            self.built[name] = await asyncio.to_thread(self.factory, name)
-
-    def __call__(self, name: str) -> Backend:
-        self.used.add(name)
-        return self.built[name] if name in self.built else self.factory(name)
-
-    async def close_unused(self) -> None:
-        for name, backend in self.built.items():
-            if name not in self.used:
-                with suppress(Exception):
-                    await backend.aclose()
 
 
 class StrategyResults(ModalScreen[None]):
@@ -176,28 +151,28 @@ class EvalScreen(Screen[None]):
         """Run ``choice``'s strategies over ``tasks`` (resuming from the results file)."""
         self.tasks, self.strategies = tasks, choice.strategies
         self.group = ALL
-        cache = BackendCache(self.services.backend_factory)
+        pool = BackendPool(self.services.backend_factory)
         self.runner = EvalRunner(
             tasks,
             self.strategies,
             self.results_path(tasks),
-            make_backend=cache,
+            make_backend=pool,
             prices=self.services.prices,
             concurrency=self.concurrency,
-            max_tokens=choice.max_tokens,
             on_progress=self._progress,
+            options=RequestOptions(max_tokens=choice.max_tokens),
         )
         self.query_one(ProgressBar).update(total=self.runner.total, progress=0)
         self._show_status(f"starting · {len(tasks)} tasks x {len(self.strategies)} strategies")
         self._show_report()
         self.query_one(ReportTable).focus()
-        self.worker = self._run(self.runner, cache)
+        self.worker = self._run(self.runner, pool)
 
     @work(exclusive=True, group="eval", exit_on_error=False)
-    async def _run(self, runner: EvalRunner, cache: BackendCache) -> None:
+    async def _run(self, runner: EvalRunner, pool: BackendPool) -> None:
         try:
             # built in a thread first: the runner keys stored results by their configuration
-            await cache.build(list(dict.fromkeys(s.backend for s in runner.strategies)))
+            await pool.get_all(dict.fromkeys(s.backend for s in runner.strategies))
             await runner.run()
         except asyncio.CancelledError:
             with suppress(NoMatches):  # the screen may be going away
@@ -210,7 +185,7 @@ class EvalScreen(Screen[None]):
             self._show_status(f"✗ the run failed: {type(exc).__name__}: {redact(str(exc))}")
             return
         finally:
-            await cache.close_unused()
+            await pool.aclose()
         self._show_report()
         self._show_status(self._done_text(runner))
 

@@ -10,11 +10,11 @@ from textual.content import Content
 from textual.widgets import Button, Input, SelectionList
 from textual.widgets.selection_list import Selection
 
+from backends.budget_text import format_budget
 from backends.config import Settings
 from backends.errors import ConfigError
 from backends.evals.runner import Strategy
 from tui.safe_text import printable
-from tui.widgets.budget import step_label, steps_from_settings
 
 SAMPLE = "sample"
 
@@ -37,10 +37,8 @@ class EvalChoice:
 
 def budget_option(budget: int | None) -> str:
     """``0 · off``, ``1024 · 1k``, ``auto``: the tokens and the slider's name for them."""
-    if budget is None:
-        return "auto"
-    label = step_label(budget)
-    return str(budget) if label == str(budget) else f"{budget} · {label}"
+    label = format_budget(budget)
+    return label if budget is None or label == str(budget) else f"{budget} · {label}"
 
 
 def default_budgets(steps: list[int | None], default: int | None) -> set[int | None]:
@@ -84,7 +82,7 @@ class EvalSetup(Vertical):
             names.insert(0, current_backend)
         self.backend_names = names
         self.current_backend = current_backend
-        self.steps = steps_from_settings(settings.budget_steps)
+        self.steps = settings.step_limits()
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="eval-row"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.style import Style as VisualStyle
 from textual.widgets import Static
 
+from backends.budget_text import format_budget
 from backends.capabilities import PROMPTED, Capabilities, thinking_label
 
 PRECISION_LABELS = {
@@ -23,22 +24,6 @@ PRECISION_LABELS = {
     "on_off": "on/off only",
     "none": "not adjustable",
 }
-
-
-def step_label(step: int | None) -> str:
-    """``off`` for 0, ``auto`` for None, ``1k`` for 1024, the number otherwise."""
-    if step is None:
-        return "auto"
-    if step == 0:
-        return "off"
-    if step >= 1024 and step % 1024 == 0:
-        return f"{step // 1024}k"
-    return str(step)
-
-
-def steps_from_settings(steps: Sequence[int | Literal["auto"]]) -> list[int | None]:
-    """Config steps (``"auto"`` allowed) as budget limits (``None`` = auto)."""
-    return [None if step == "auto" else int(step) for step in steps]
 
 
 def precision_text(capabilities: Capabilities) -> str:
@@ -92,7 +77,7 @@ class BudgetSteps(Static):
         x = len("think") + (0 if self.compact else 1)
         spans = []
         for step in self.steps:
-            width = len(step_label(step)) + (1 if self.compact else 2)
+            width = len(format_budget(step)) + (1 if self.compact else 2)
             spans.append((x, x + width, step))
             x += width
         return spans
@@ -107,7 +92,10 @@ class BudgetSteps(Static):
             pad = self.get_visual_style(*names, partial=True)
             if index == self._hover:  # underline the label, not its padding
                 names.append("budget-steps--hover")
-            parts += [(" ", pad), (step_label(step), self.get_visual_style(*names, partial=True))]
+            parts += [
+                (" ", pad),
+                (format_budget(step), self.get_visual_style(*names, partial=True)),
+            ]
             if not self.compact:
                 parts.append((" ", pad))
         return Content.assemble(*parts)

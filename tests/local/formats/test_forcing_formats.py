@@ -13,7 +13,7 @@ from backends.budget import Budget
 from backends.events import ReasoningDelta, ReasoningRollback, StopReason, StreamEvent
 from backends.local.backend import LocalBackend
 from backends.local.prompt import build_prompt
-from backends.request import ChatRequest, Message
+from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.formats.conftest import CHAIN, Case, Scripted
 from tests.local.helpers import Reply, run
 
@@ -59,7 +59,9 @@ def after(n: int, change):
 
 
 async def ask(backend: LocalBackend, budget: Budget, on_event=None, **kw: object) -> Reply:
-    request = ChatRequest(ASK, budget=budget, seed=3, max_tokens=kw.pop("max_tokens", 200))
+    request = ChatRequest(
+        ASK, budget=budget, options=RequestOptions(max_tokens=kw.pop("max_tokens", 200), seed=3)
+    )
     return await run(backend, request, on_event)
 
 
