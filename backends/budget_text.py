@@ -15,7 +15,10 @@ Pure and light (no pydantic): on the chat's start path.
 
 from __future__ import annotations
 
-from backends.config import MAX_TOKENS_SETTING
+# The largest thinking budget, budget step or token cap ponder takes (a command line, a config,
+# a column spec): far beyond any model's context, far below the int64 that servers parse (a
+# larger number is a typo). ``backends.config`` checks its settings against it too.
+MAX_TOKENS_SETTING = 10**7
 
 AUTO, OFF = "auto", "off"
 KILO = 1024

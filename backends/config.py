@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from backends.budget_text import MAX_TOKENS_SETTING
 from backends.errors import ConfigError
 from backends.pricing import PriceOverride
 
@@ -41,9 +42,6 @@ if TYPE_CHECKING:
     from pydantic import ConfigDict, ValidationError
 
 APP_NAME = "ponder"
-# The largest thinking budget, budget step or token cap a config may give: far beyond any
-# model's context, far below the int64 that servers parse (a larger number is a typo).
-MAX_TOKENS_SETTING = 10**7
 CONFIG_ENV = "PONDER_CONFIG"
 SYSTEM_PROMPT_MAX = 20_000  # characters; a system prompt is a few lines, not a document
 DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from backends.budget_text import format_budget, looks_like_budget, parse_budget
-from backends.config import MAX_TOKENS_SETTING, Settings
+from backends.budget_text import MAX_TOKENS_SETTING, format_budget, looks_like_budget, parse_budget
+from backends.config import Settings
 from tui.cli.args import parse_budget as parse_budget_argument
 
 

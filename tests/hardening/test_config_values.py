@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.config import MAX_TOKENS_SETTING, Settings, key_problem
+from backends.budget_text import MAX_TOKENS_SETTING
+from backends.config import Settings, key_problem
 from backends.errors import ConfigError
 from tests.hardening.hostile import decoded, run_cli
 from tui.bindings import KEY_SPECS

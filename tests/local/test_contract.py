@@ -94,7 +94,12 @@ async def test_prepare_loads_the_model_once_and_says_so(
     assert backend.prepared and loaded is not None
     await backend.prepare()  # again: nothing to do
     assert backend.loaded is loaded
-    events = [e async for e in backend.stream(ChatRequest(ASK, budget=Budget(0), max_tokens=3))]
+    events = [
+        e
+        async for e in backend.stream(
+            ChatRequest(ASK, budget=Budget(0), options=RequestOptions(max_tokens=3))
+        )
+    ]
     assert not [e for e in events if isinstance(e, StatusNote) and e.kind == "loading"]
     await backend.aclose()
     assert not backend.prepared

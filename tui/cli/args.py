@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from backends import budget_text
-from backends.config import MAX_TOKENS_SETTING
+from backends.budget_text import MAX_TOKENS_SETTING
 
 
 def parse_budget(value: str) -> int | None:
