@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -48,18 +49,18 @@ def by_name(**backends: Backend) -> Callable[[str], Backend]:
     return lambda name: backends[name]
 
 
-def compare(pilot: Pilot[object]) -> CompareScreen:
+def compare(pilot: Pilot[Any]) -> CompareScreen:
     return next(s for s in pilot.app.screen_stack if isinstance(s, CompareScreen))
 
 
-async def open_compare(pilot: Pilot[object]) -> CompareScreen:
+async def open_compare(pilot: Pilot[Any]) -> CompareScreen:
     await backend_ready(pilot)
     await pilot.press("f7")
     await until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen))
     return compare(pilot)
 
 
-async def start_round(pilot: Pilot[object], text: str) -> CompareScreen:
+async def start_round(pilot: Pilot[Any], text: str) -> CompareScreen:
     screen = compare(pilot)
     screen.query_one(PromptInput).insert(text)
     key_now(pilot, "enter")
@@ -67,7 +68,7 @@ async def start_round(pilot: Pilot[object], text: str) -> CompareScreen:
     return screen
 
 
-async def round_done(pilot: Pilot[object]) -> None:
+async def round_done(pilot: Pilot[Any]) -> None:
     worker = compare(pilot).worker
     assert worker is not None
     with suppress(WorkerCancelled, WorkerFailed):
@@ -75,7 +76,7 @@ async def round_done(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def add_column(pilot: Pilot[object], backend_downs: int, budget_downs: int) -> None:
+async def add_column(pilot: Pilot[Any], backend_downs: int, budget_downs: int) -> None:
     """ctrl+n, then move down the backend list and the budget list, Enter on each."""
     await pilot.press("ctrl+n")
     await until(pilot, lambda: isinstance(pilot.app.screen, ColumnPicker))
@@ -387,7 +388,7 @@ def snapshot_app():  # type: ignore[no-untyped-def]
 
 
 def test_compare_screen_with_a_summary_row(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await open_compare(pilot)
         await add_column(pilot, backend_downs=1, budget_downs=1)  # gpt @auto
         await start_round(pilot, "What is 17 × 23?")

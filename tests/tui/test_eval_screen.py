@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
@@ -113,7 +114,7 @@ def fixed_app(tmp_path: Path) -> tuple[PonderApp, Path, list[ScriptedBackend]]:
     return app_with(factory, matrix_settings()), path, built
 
 
-async def open_eval(pilot: Pilot[object], path: Path, **options: object) -> EvalScreen:
+async def open_eval(pilot: Pilot[Any], path: Path, **options: object) -> EvalScreen:
     app = pilot.app
     assert isinstance(app, PonderApp)
     screen = EvalScreen(app.services, results_path=lambda tasks: path, **options)  # type: ignore[arg-type]
@@ -122,7 +123,7 @@ async def open_eval(pilot: Pilot[object], path: Path, **options: object) -> Eval
     return screen
 
 
-async def run(pilot: Pilot[object], screen: EvalScreen, backends: list[str],
+async def run(pilot: Pilot[Any], screen: EvalScreen, backends: list[str],
               budgets: list[int | None], limit: int, max_tokens: str = "") -> None:  # fmt: skip
     """Fill the form, press ctrl+r and wait for the run to end."""
     screen.query_one("#eval-limit", Input).value = str(limit)
@@ -145,7 +146,7 @@ def cells(screen: EvalScreen, key: str) -> list[str]:
 def test_eval_screen_with_table_and_plot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, path, _ = fixed_app(tmp_path)
 
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await backend_ready(pilot)
         await run(pilot, await open_eval(pilot, path), BACKENDS, BUDGETS, LIMIT)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -35,12 +36,12 @@ def turns(prompt: str, answer: str, thinking: str = "") -> list[dict[str, object
     ]
 
 
-def option_ids(pilot: Pilot[object]) -> list[str]:
+def option_ids(pilot: Pilot[Any]) -> list[str]:
     options = pilot.app.screen.query_one(ChatOptions)
     return [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
 
 
-async def open_list(pilot: Pilot[object], key: str = "f5") -> ChatOptions:
+async def open_list(pilot: Pilot[Any], key: str = "f5") -> ChatOptions:
     await pilot.press(key)
     await until(pilot, lambda: isinstance(pilot.app.screen, ChatListScreen))
     screen = pilot.app.screen
