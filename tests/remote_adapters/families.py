@@ -88,7 +88,7 @@ def anthropic_error(status: int, code: str, message: str) -> dict:
     return {"type": "error", "error": {"type": code, "message": message}, "request_id": "req_1"}
 
 
-def gemini_error(status: int, code: str, message: str) -> dict:
+def gemini_error(status: int, code: str, message: str) -> list[dict[str, Any]]:
     details = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0s"}]
     error = {"code": status, "message": message, "status": code}
     return [{"error": {**error, "details": details} if status == 429 else error}]
