@@ -22,7 +22,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from backends.base import Backend
 from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
-from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
+from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
 from backends.pricing import PriceBook, PriceOverride
 from tests.tui.helpers import app_with, backend_ready, chat, key_now, reply_done, send, until
 from tests.tui.scripted import FakeClock, ScriptedBackend, Step
@@ -143,10 +143,11 @@ async def test_compare_is_in_the_command_palette_and_refused_while_a_reply_strea
 async def test_budget_keys_act_on_the_focused_column_only() -> None:
     gates = [asyncio.Event(), asyncio.Event()]
     # Both replies are held while they think.
-    backend = ScriptedBackend(
-        *([ReasoningDelta("thinking"), Step(gate=gate), TextDelta("ok"), Finished(StopReason.STOP)]
-          for gate in gates)
-    )  # fmt: skip
+    replies: list[list[StreamEvent | Step]] = [
+        [ReasoningDelta("thinking"), Step(gate=gate), TextDelta("ok"), Finished(StopReason.STOP)]
+        for gate in gates
+    ]
+    backend = ScriptedBackend(*replies)
     async with app_with(backend, settings()).run_test(size=SIZE) as pilot:
         screen = await open_compare(pilot)
         first, second = screen.views

@@ -41,7 +41,7 @@ from tui.safe_text import printable
 
 SNAP = (140, 44)
 BACKENDS = ["local", "claude", "gpu-box"]
-BUDGETS = [0, 1024]
+BUDGETS: list[int | None] = [0, 1024]
 LIMIT = 8
 STRATEGIES = [Strategy(backend, budget) for backend in BACKENDS for budget in BUDGETS]
 KEYS = [strategy.key for strategy in STRATEGIES]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -103,6 +105,7 @@ async def test_the_list_loads_a_page_at_a_time_as_the_cursor_nears_the_end(
         screen = app.screen
         assert isinstance(screen, ChatListScreen)
         first = options.option_count
+        assert screen.page_size is not None
         assert first == screen.page_size < 130  # only the first page was read
         assert option_ids(pilot)[0] == "chat-130"
         await pilot.press("end")  # the last loaded row: the next page is read
@@ -209,6 +212,7 @@ async def test_search_finds_a_word_only_in_thinking_and_jumps_to_that_message(
         await pilot.press(*"zebrafish")
         await until(pilot, lambda: option_ids(pilot) == [f"hit-{target_id}"])
         prompt = app.screen.query_one(ChatOptions).get_option_at_index(0).prompt
+        assert isinstance(prompt, (Text, Content))
         marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.style == MATCH_STYLE]
         assert marked == ["zebrafish"] and "thinking" in prompt.plain
         await pilot.press("enter", "enter")  # to the results, then open the hit
