@@ -20,7 +20,7 @@ from backends.remote.gemini import GeminiBackend
 from backends.remote.http import HTTPBackend
 from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
-from tests.remote_adapters import test_anthropic, test_gemini, test_ollama, test_openai_responses
+from tests.providers import test_anthropic, test_gemini, test_ollama, test_openai_responses
 from tests.support.replay_server import Reply, json_reply, ndjson_reply, split_events, sse_reply
 
 SECRET = "sk-replay-0123456789abcdef"

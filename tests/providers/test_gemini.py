@@ -18,7 +18,7 @@ from backends.errors import (
 from backends.events import StopReason, Usage
 from backends.remote.gemini import GeminiOptions, GeminiWire
 from backends.request import ChatRequest, Message
-from tests.remote_adapters.support import (
+from tests.providers.support import (
     QUESTION,
     SYSTEM,
     Run,

@@ -9,7 +9,7 @@ import pytest
 
 from backends.events import Finished, StopReason, TextDelta
 from backends.remote.openai_compat import OpenAICompatBackend
-from tests.remote.chat_support import chat, make_backend, run
+from tests.openai_compat.chat_support import chat, make_backend, run
 
 pytestmark = pytest.mark.server
 

@@ -15,7 +15,7 @@ from backends.remote.http_errors import parse_error_body, retry_after_hint, stat
 from backends.remote.openai_compat import OpenAIChatBackend, OpenAICompatBackend
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
 from backends.request import ChatRequest
-from tests.remote.chat_support import SECRET, chat, make_backend, notes, run
+from tests.openai_compat.chat_support import SECRET, chat, make_backend, notes, run
 from tests.support.replay_server import ReplayServer, json_reply, ndjson_reply
 
 

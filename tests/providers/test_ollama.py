@@ -10,7 +10,7 @@ from backends.errors import ModelNotFound, Overloaded, PonderError, ProviderErro
 from backends.events import StopReason, Usage
 from backends.remote.ollama import OllamaOptions, OllamaWire
 from backends.request import Message
-from tests.remote_adapters.support import Run, ndjson_frames, request, run
+from tests.providers.support import Run, ndjson_frames, request, run
 
 
 def wire(model: str = "qwen3", **options: object) -> OllamaWire:

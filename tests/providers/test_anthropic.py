@@ -21,7 +21,7 @@ from backends.errors import (
 from backends.events import StopReason, Usage
 from backends.remote.anthropic import AnthropicOptions, AnthropicWire, resolve_mode
 from backends.request import Message
-from tests.remote_adapters.support import (
+from tests.providers.support import (
     QUESTION,
     SYSTEM,
     Run,

@@ -23,7 +23,7 @@ from backends.remote.openai_compat import (
     OpenRouterBackend,
 )
 from backends.remote.wire import MalformedEvent
-from tests.remote.chat_support import chat, make_backend, run
+from tests.openai_compat.chat_support import chat, make_backend, run
 from tests.support.replay_server import Drop, ReplayServer, Reply, load_fixture, split_events
 
 FIXTURES = {

@@ -17,7 +17,7 @@ from backends.remote.openai_compat import (
     VLLMBackend,
 )
 from backends.request import Message
-from tests.remote.chat_support import DONE, chat, chunk, make_backend, reference_texts, run
+from tests.openai_compat.chat_support import DONE, chat, chunk, make_backend, reference_texts, run
 from tests.support.replay_server import ReplayServer, load_fixture, sse_reply
 
 SYSTEM = Message("system", "You are a helpful assistant")

@@ -27,7 +27,7 @@ from backends.remote.openai_compat import (
 )
 from backends.request import Message
 from tests.conftest import free_port
-from tests.remote.chat_support import (
+from tests.openai_compat.chat_support import (
     DONE,
     SECRET,
     chat,

@@ -25,7 +25,7 @@ from backends.errors import (
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
-from tests.remote_adapters.families import CONTEXT_MESSAGES, FAMILIES, IDS, KEY_ENV, SECRET, Family
+from tests.providers.families import CONTEXT_MESSAGES, FAMILIES, IDS, KEY_ENV, SECRET, Family
 from tests.support.replay_server import ReplayServer, drop_after, json_reply, stall_after
 
 E = TypeVar("E", bound=PonderError)

@@ -23,7 +23,7 @@ from backends.remote.gemini import GeminiWire
 from backends.remote.ollama import OllamaWire
 from backends.remote.openai_responses import ResponsesWire
 from backends.remote.wire import StreamParser, WireFormat
-from tests.remote_adapters.support import (
+from tests.providers.support import (
     Run,
     fixture,
     ndjson_frames,
@@ -32,7 +32,7 @@ from tests.remote_adapters.support import (
     run,
     sse_frames,
 )
-from tests.remote_adapters.test_ollama import documented
+from tests.providers.test_ollama import documented
 
 
 def anthropic_text(event: dict) -> list[str]:

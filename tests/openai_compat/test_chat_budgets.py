@@ -19,7 +19,7 @@ from backends.remote.openai_compat import (
     OpenRouterBackend,
     VLLMBackend,
 )
-from tests.remote.chat_support import chat, make_backend, run, text_stream
+from tests.openai_compat.chat_support import chat, make_backend, run, text_stream
 from tests.support.replay_server import ReplayServer, sse_reply
 
 AUTO = None

@@ -24,7 +24,7 @@ from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
-from tests.remote_adapters.support import QUESTION, SYSTEM, fixture, raw_events
+from tests.providers.support import QUESTION, SYSTEM, fixture, raw_events
 from tests.support.replay_server import ReplayServer, json_reply, sse_reply
 
 KEY = "sk-fixture-0123456789"
