@@ -22,7 +22,7 @@ def test_copy_keeps_limit_and_minimum_but_not_stop() -> None:
 
 
 @pytest.mark.parametrize("limit,text", [(None, "auto"), (0, "off"), (1024, "1024")])
-def test_describe(limit, text) -> None:
+def test_describe(limit: int | None, text: str) -> None:
     assert Budget(limit).describe() == text
 
 

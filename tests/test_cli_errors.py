@@ -12,7 +12,9 @@ import pytest
 from tests.conftest import free_port
 
 
-def run_ponder(tmp_path: Path, *args: str, config: str = "", env: dict | None = None):
+def run_ponder(
+    tmp_path: Path, *args: str, config: str = "", env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
     config_path = tmp_path / "config.toml"
     config_path.write_text(config, encoding="utf-8")
     full_env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
@@ -28,7 +30,7 @@ def run_ponder(tmp_path: Path, *args: str, config: str = "", env: dict | None = 
     )
 
 
-def assert_one_clear_line(result, *needles: str) -> None:
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -28,3 +28,11 @@ def test_mypy_is_clean() -> None:
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_on_the_tests_with_every_def_typed() -> None:
+    # pyproject's [[tool.mypy.overrides]] for tests.* sets disallow_untyped_defs.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "tests"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

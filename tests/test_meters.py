@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from backends.events import (
     ReasoningDelta,
     StatusNote,
     StopReason,
+    StreamEvent,
     TextDelta,
     Timings,
     Usage,
@@ -47,7 +49,7 @@ class FakeClock:
 
 
 def meter(
-    clock: FakeClock, *, provider="anthropic", model="claude-sonnet-4-5", **kw
+    clock: FakeClock, *, provider: str = "anthropic", model: str = "claude-sonnet-4-5", **kw: Any
 ) -> MessageMeter:
     kw.setdefault("local", False)
     m = MessageMeter(provider, model, PriceBook(), clock=clock, **kw)
@@ -55,7 +57,7 @@ def meter(
     return m
 
 
-def feed_at(m: MessageMeter, clock: FakeClock, offset: float, event) -> None:
+def feed_at(m: MessageMeter, clock: FakeClock, offset: float, event: StreamEvent) -> None:
     clock.at(offset)
     m.feed(event)
 
@@ -63,40 +65,40 @@ def feed_at(m: MessageMeter, clock: FakeClock, offset: float, event) -> None:
 # ---- tokens ----------------------------------------------------------------------------------
 
 
-def test_estimate_tokens_uses_cl100k():
+def test_estimate_tokens_uses_cl100k() -> None:
     assert estimate_tokens("") == 0
     assert estimate_tokens("Hello world") == 2
     assert estimate_tokens("Hello world, how are you?") == 7
 
 
-def test_estimate_tokens_counts_special_token_text_as_data():
+def test_estimate_tokens_counts_special_token_text_as_data() -> None:
     assert estimate_tokens("<|endoftext|>") > 1
 
 
 # ---- pure arithmetic -------------------------------------------------------------------------
 
 
-def test_cache_hit():
+def test_cache_hit() -> None:
     assert cache_hit(48, 52) == pytest.approx(0.923, abs=1e-3)
     assert cache_hit(0, 52) == 0
     assert cache_hit(0, 0) is None
 
 
-def test_tokens_per_second():
+def test_tokens_per_second() -> None:
     assert tokens_per_second(31, 0.8) == pytest.approx(38.75)
     assert tokens_per_second(0, 1.0) is None
     assert tokens_per_second(10, 0.0) is None
     assert tokens_per_second(10, None) is None
 
 
-def test_thinking_seconds():
+def test_thinking_seconds() -> None:
     assert thinking_seconds(0.2, 1.0, 4.0) == pytest.approx(0.8)
     assert thinking_seconds(0.2, None, 4.0) == pytest.approx(3.8)  # all thinking, no answer
     assert thinking_seconds(None, 1.0, 4.0) is None  # no reasoning
     assert thinking_seconds(2.0, 1.0, 4.0) is None  # reasoning only after the answer began
 
 
-def test_decode_rate_prefers_server_figures():
+def test_decode_rate_prefers_server_figures() -> None:
     client_only = Timings(started=0.0, first_token=1.0)
     assert decode_rate(30, client_only, 4.0) == pytest.approx(10.0)
     server = Timings(started=0.0, first_token=1.0, server_decode_ms=500, server_decode_tokens=40)
@@ -104,7 +106,7 @@ def test_decode_rate_prefers_server_figures():
     assert decode_rate(30, Timings(started=0.0), 4.0) is None  # no token yet
 
 
-def test_percentile_nearest_rank():
+def test_percentile_nearest_rank() -> None:
     values = [float(v) for v in range(10, 0, -1)]  # 10..1, unsorted on purpose
     assert percentile(values, 50) == 5.0  # ceil(0.5 * 10) = 5th smallest
     assert percentile(values, 95) == 10.0  # ceil(9.5) = 10th
@@ -114,7 +116,7 @@ def test_percentile_nearest_rank():
     assert percentile([], 50) is None
 
 
-def test_merge_usage_without_provider_usage_is_all_estimated():
+def test_merge_usage_without_provider_usage_is_all_estimated() -> None:
     usage, estimated, input_known = merge_usage(None, 3, 5, None, final=True)
     assert usage == Usage(input=0, output=8, reasoning=3, estimated=True)
     assert estimated == {"input", "output", "reasoning"}
@@ -123,7 +125,7 @@ def test_merge_usage_without_provider_usage_is_all_estimated():
     assert merge_usage(None, 3, 5, 40, final=False)[2] is True
 
 
-def test_merge_usage_snapshot_output_is_topped_up_until_final():
+def test_merge_usage_snapshot_output_is_topped_up_until_final() -> None:
     snapshot = Usage(input=100, cached_input=80, output=1, reasoning=None)
     live, estimated, _ = merge_usage(snapshot, 0, 6, None, final=False)
     assert (live.input, live.cached_input, live.output, live.reasoning) == (100, 80, 6, None)
@@ -137,7 +139,7 @@ def test_merge_usage_snapshot_output_is_topped_up_until_final():
 # ---- the live meter --------------------------------------------------------------------------
 
 
-def test_scripted_reply_timings_and_switch_to_exact_usage():
+def test_scripted_reply_timings_and_switch_to_exact_usage() -> None:
     clock = FakeClock()
     m = meter(clock)
     feed_at(m, clock, 0.1, StatusNote(kind="queued", text="queued"))
@@ -178,7 +180,7 @@ def test_scripted_reply_timings_and_switch_to_exact_usage():
     )
 
 
-def test_reading_as_json_data():
+def test_reading_as_json_data() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openrouter", model="anthropic/claude-haiku-4.5")
     feed_at(m, clock, 0.5, TextDelta("Hi"))
@@ -200,7 +202,7 @@ def test_reading_as_json_data():
     assert (data["ttft_s"], data["line"]) == (0.5, format_meter_line(reading))
 
 
-def test_formatted_line_matches_the_cli_example():
+def test_formatted_line_matches_the_cli_example() -> None:
     clock = FakeClock()
     m = meter(clock, provider="llama", model="smollm2", local=True, hardware_cost_per_hour=0.0)
     feed_at(m, clock, 0.21, TextDelta("Hello"))
@@ -218,7 +220,7 @@ def test_formatted_line_matches_the_cli_example():
     )
 
 
-def test_finished_without_usage_keeps_the_estimate_marked():
+def test_finished_without_usage_keeps_the_estimate_marked() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openai-compat", model="smollm2", input_estimate=40)
     feed_at(m, clock, 0.5, TextDelta("Hello world"))
@@ -233,7 +235,7 @@ def test_finished_without_usage_keeps_the_estimate_marked():
     )
 
 
-def test_estimated_cost_for_a_priced_model_is_marked():
+def test_estimated_cost_for_a_priced_model_is_marked() -> None:
     clock = FakeClock()
     m = meter(clock, input_estimate=1_000)
     feed_at(m, clock, 0.5, TextDelta("Hello world"))
@@ -244,7 +246,7 @@ def test_estimated_cost_for_a_priced_model_is_marked():
     assert "· ~$0.0030 ·" in format_meter_line(reading)
 
 
-def test_usage_snapshot_mid_stream_then_final_usage():
+def test_usage_snapshot_mid_stream_then_final_usage() -> None:
     clock = FakeClock()
     m = meter(clock)
     snapshot = Usage(input=100, cached_input=80, output=1)
@@ -260,7 +262,7 @@ def test_usage_snapshot_mid_stream_then_final_usage():
     assert format_meter_line(final).startswith("in 100 (cached 80, 80%) · out 9 · reasoning ? ·")
 
 
-def test_unreported_reasoning_keeps_its_estimate_capped_at_output():
+def test_unreported_reasoning_keeps_its_estimate_capped_at_output() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openai-compat", model="qwen3")
     feed_at(m, clock, 0.1, ReasoningDelta("Let me think about it."))  # 6 tokens
@@ -271,7 +273,7 @@ def test_unreported_reasoning_keeps_its_estimate_capped_at_output():
     assert "· out 5 · reasoning ~5 ·" in format_meter_line(reading)
 
 
-def test_unknown_model_price_shows_question_mark():
+def test_unknown_model_price_shows_question_mark() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openai", model="no-such-model-xyz")
     feed_at(m, clock, 0.2, TextDelta("Hi"))
@@ -281,7 +283,7 @@ def test_unknown_model_price_shows_question_mark():
     assert "· $? ·" in format_meter_line(reading)
 
 
-def test_returned_model_prices_an_unknown_alias():
+def test_returned_model_prices_an_unknown_alias() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openai", model="my-alias")
     done = Finished(
@@ -291,7 +293,7 @@ def test_returned_model_prices_an_unknown_alias():
     assert m.reading().cost_usd == pytest.approx(0.0016875)
 
 
-def test_override_price_is_used():
+def test_override_price_is_used() -> None:
     clock = FakeClock()
     book = PriceBook({"house-model": PriceOverride(input=1, output=2)})
     m = MessageMeter("openai-compat", "house-model", book, local=False, clock=clock)
@@ -300,7 +302,7 @@ def test_override_price_is_used():
     assert m.reading().cost_usd == pytest.approx((1_000 * 1 + 500 * 2) / 1e6)
 
 
-def test_provider_reported_cost_wins():
+def test_provider_reported_cost_wins() -> None:
     clock = FakeClock()
     m = meter(clock, provider="openrouter", model="anthropic/claude-haiku-4.5")
     done = Finished(
@@ -313,7 +315,7 @@ def test_provider_reported_cost_wins():
     assert "· $0.0015 ·" in format_meter_line(reading)
 
 
-def test_local_hardware_cost_grows_with_wall_time():
+def test_local_hardware_cost_grows_with_wall_time() -> None:
     clock = FakeClock()
     m = meter(clock, provider="llama", model="smollm2", local=True, hardware_cost_per_hour=3.6)
     feed_at(m, clock, 5.0, TextDelta("Hi"))
@@ -321,12 +323,14 @@ def test_local_hardware_cost_grows_with_wall_time():
     assert m.reading().cost_estimated is False
     feed_at(m, clock, 10.0, Finished(stop_reason=StopReason.STOP, usage=Usage(5, 0, 0, 1, 0)))
     reading = m.reading()
-    assert reading.cost == Cost(total=pytest.approx(0.01), hardware=pytest.approx(0.01))
+    # approx inside the dataclass: Cost.__eq__ compares fields, approx makes it tolerant.
+    approx = pytest.approx(0.01)
+    assert reading.cost == Cost(total=approx, hardware=approx)  # type: ignore[arg-type]
     assert reading.cost_approx is True
     assert "· ≈$0.010 ·" in format_meter_line(reading)
 
 
-def test_local_cost_without_a_rate_uses_the_documented_default_not_zero():
+def test_local_cost_without_a_rate_uses_the_documented_default_not_zero() -> None:
     import os
 
     from backends.pricing import CPU_USD_PER_VCPU_HOUR
@@ -337,14 +341,14 @@ def test_local_cost_without_a_rate_uses_the_documented_default_not_zero():
     reading = m.reading()
     cores = os.cpu_count() or 1
     assert reading.cost_usd == pytest.approx(CPU_USD_PER_VCPU_HOUR * cores * 36 / 3600)
-    assert reading.cost_usd > 0
+    assert reading.cost_usd is not None and reading.cost_usd > 0
     assert "· ≈$0.0" in format_meter_line(reading)
     totals = SessionTotals()
     totals.add(reading)
     assert "· ≈$0.0" in format_session_line(totals)
 
 
-def test_empty_reply_has_no_token_times():
+def test_empty_reply_has_no_token_times() -> None:
     clock = FakeClock()
     m = meter(clock)
     feed_at(m, clock, 0.3, TextDelta(""))
@@ -372,7 +376,7 @@ def reading(total_s: float, ttft_s: float, cost: float | None, usage: Usage) -> 
     )
 
 
-def test_session_totals_and_percentiles():
+def test_session_totals_and_percentiles() -> None:
     totals = SessionTotals()
     totals.add(reading(4.1, 0.21, 0.001, Usage(52, 48, 0, 31, 0)))
     totals.add(reading(6.0, 0.40, 0.002, Usage(52, 0, 0, 31, 12)))
@@ -388,7 +392,7 @@ def test_session_totals_and_percentiles():
     )
 
 
-def test_session_cost_with_unpriced_replies_is_flagged_partial():
+def test_session_cost_with_unpriced_replies_is_flagged_partial() -> None:
     totals = SessionTotals()
     totals.add(reading(1.0, 0.1, None, Usage(10, 0, 0, 5)))
     assert totals.cost is None
@@ -398,7 +402,7 @@ def test_session_cost_with_unpriced_replies_is_flagged_partial():
     assert "· $0.0013 + ? (1 unpriced) ·" in format_session_line(totals)
 
 
-def test_empty_session_line():
+def test_empty_session_line() -> None:
     assert format_session_line(SessionTotals()) == (
         "0 replies · in 0 · out 0 · reasoning ? · $0.00 · total p50 - p95 - · TTFT p50 - p95 -"
     )
@@ -410,15 +414,17 @@ def test_reasoning_rollback_lowers_the_thinking_estimate() -> None:
     meter = MessageMeter("llama", "m", PriceBook(), local=True, clock=lambda: 0.0)
     meter.feed(ReasoningDelta("one two three four"))
     first = meter.reading().usage.reasoning
+    assert first is not None
     meter.feed(ReasoningDelta(" five six seven eight nine ten"))
-    assert meter.reading().usage.reasoning > first
+    more = meter.reading().usage.reasoning
+    assert more is not None and more > first
     meter.feed(ReasoningRollback(keep_chars=len("one two three four")))
     assert meter.reading().usage.reasoning == first
     meter.feed(ReasoningRollback(keep_chars=0))
     assert meter.reading().usage.reasoning in (0, None)
 
 
-def test_for_backend_prices_a_local_backend_by_its_threads_and_a_remote_one_by_its_model():
+def test_for_backend_prices_a_local_backend_by_its_threads_and_a_remote_one_by_its_model() -> None:
     from backends.base import BackendSpec
     from backends.local.backend import LocalBackend
     from backends.local.options import LocalOptions

@@ -40,6 +40,7 @@ async def test_one_backend_per_name_built_in_a_thread_and_closed_by_the_pool() -
     other = pool.build("b")
     assert pool.name_of(other) == "b"
     await pool.aclose()
+    assert isinstance(first, ScriptedBackend) and isinstance(other, ScriptedBackend)
     assert first.closed and other.closed
     assert pool.backends == {}
     await pool.aclose()  # twice is fine
@@ -53,6 +54,7 @@ async def test_borrowed_backends_stay_open_and_keep_is_handed_on() -> None:
     kept, dropped = await pool.get_all(["x", "y"])
     pool.adopt(chat)  # already held (borrowed): still not the pool's to close
     await pool.aclose(keep=kept)
+    assert isinstance(kept, ScriptedBackend) and isinstance(dropped, ScriptedBackend)
     assert not chat.closed and not kept.closed and dropped.closed
 
 

@@ -56,7 +56,7 @@ def test_missing_key_is_reported_by_availability_with_the_env_var() -> None:
     assert static_availability(custom, env={"OPENAI_API_KEY": "k"}) == "no key: set WORK_OPENAI"
 
 
-def test_missing_model_file_is_reported(tmp_path) -> None:
+def test_missing_model_file_is_reported(tmp_path: Path) -> None:
     entry = BackendEntry(kind="llama", model=str(tmp_path / "gone.gguf"))
     assert "model file not found" in (static_availability(entry, env={}) or "")
 

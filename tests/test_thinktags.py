@@ -1,8 +1,10 @@
+from typing import Any
+
 from backends.events import ReasoningDelta, TextDelta
-from backends.thinktags import ThinkTagSplitter
+from backends.thinktags import Piece, ThinkTagSplitter
 
 
-def split(chunks, **kwargs):
+def split(chunks: list[str], **kwargs: Any) -> tuple[str, str, list[Piece]]:
     splitter = ThinkTagSplitter(**kwargs)
     pieces = []
     for chunk in chunks:

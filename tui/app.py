@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -137,7 +137,7 @@ class PonderApp(App[None]):
 
         self.push_screen(EvalScreen(self.services))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands plus every chat binding (so ctrl+p finds all of them)."""
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ChatScreen):

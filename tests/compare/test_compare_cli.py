@@ -108,7 +108,9 @@ def test_json_shape(
         "unpriced", "excluded", "agreement", "lines",
     }  # fmt: skip
     totals = {c["label"]: c["meters"]["total_s"] for c in data["columns"]}
-    assert [b["label"] for b in summary["fastest_total"]["best"]] == [min(totals, key=totals.get)]
+    assert [b["label"] for b in summary["fastest_total"]["best"]] == [
+        min(totals, key=totals.__getitem__)
+    ]
     # Two distinct reasoning counts: "most" would repeat "fewest" backwards, so it is null.
     assert summary["most_reasoning"] is None
     assert summary["fewest_reasoning"]["others"][-1]["label"] == remote["label"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from backends.compare.column import Column
 from backends.compare.session import CompareSession
-from backends.events import Finished, StopReason, TextDelta
+from backends.events import Finished, StopReason, StreamEvent, TextDelta
 from backends.request import ChatRequest, Message, RequestOptions
-from tests.tui.scripted import ScriptedBackend
+from tests.tui.scripted import ScriptedBackend, Step
 
-REPLY = [TextDelta("4"), Finished(stop_reason=StopReason.STOP)]
+REPLY: list[StreamEvent | Step] = [TextDelta("4"), Finished(stop_reason=StopReason.STOP)]
 
 
 def test_a_request_reads_its_options_and_defaults_to_the_backends_own() -> None:

@@ -86,8 +86,9 @@ def assert_report_matches(report: Report | dict[str, Any], path: Path) -> None:
     records stored at ``path``."""
     records = raw_results(path)
     data = report if isinstance(report, dict) else None
-    overall = data["overall"] if data else report.overall  # type: ignore[union-attr]
-    by_tag = data["by_tag"] if data else report.by_tag  # type: ignore[union-attr]
+    # rows are dicts (--json data) or StrategyStats (a Report): read with [] or . accordingly
+    overall: list[Any] = data["overall"] if data else report.overall  # type: ignore[union-attr]
+    by_tag: dict[str, list[Any]] = data["by_tag"] if data else report.by_tag  # type: ignore[union-attr]
     for row in overall:
         key = row["strategy"] if data else row.strategy
         mine = [r for r in records if r["strategy"] == key]

@@ -10,7 +10,7 @@ import pytest
 from backends.config import settings_from_dict
 from backends.errors import ConfigError
 from backends.evals.export import write_report_dir
-from backends.evals.report import build_report
+from backends.evals.report import Report, build_report
 from backends.evals.results import check_reply
 from backends.evals.strategy import Strategy
 from backends.evals.sweep import report_curves
@@ -56,7 +56,7 @@ def test_import_errors_are_one_line(tmp_path: Path) -> None:
         run_import(bad)
 
 
-def sweep_report():
+def sweep_report() -> Report:
     tasks = [Task(id=f"t{i}", prompt="p", expected="x", tags=("hard",)) for i in range(6)]
     strategies = [Strategy("small", b) for b in (0, 64, 256)] + [Strategy("big", 0)]
     results = []

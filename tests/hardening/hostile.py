@@ -85,7 +85,7 @@ def server_config(url: str, name: str = "evil", **options: Any) -> str:
 
 def chat_sse(text: str = "", reasoning: str = "", error: str | None = None) -> bytes:
     """A Chat Completions stream with optional reasoning, text and an in-stream error."""
-    events = []
+    events: list[dict[str, object]] = []
     if reasoning:
         events.append({"choices": [{"index": 0, "delta": {"reasoning_content": reasoning}}]})
     if text:

@@ -105,7 +105,8 @@ async def test_redacted_thinking_is_said_and_counted(replay_server: ReplayServer
     assert notes and "encrypted" in notes[-1] and "2 blocks" in notes[-1]
     assert reply.finished is not None
     assert reply.finished.extra["redacted_thinking_blocks"] == 2
-    content = reply.finished.continuation["content"]  # type: ignore[index]
+    assert reply.finished.continuation is not None
+    content = reply.finished.continuation["content"]
     assert [b["type"] for b in content] == ["redacted_thinking", "redacted_thinking", "text"]
 
 
@@ -130,7 +131,8 @@ async def test_a_whitespace_text_block_does_not_start_the_answer(
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)).strip() == "The answer."
     reading = meter.reading()
     assert reading.thinking_s is not None and reading.thinking_s >= 0
-    content = reply.finished.continuation["content"]  # type: ignore[union-attr,index]
+    assert reply.finished is not None and reply.finished.continuation is not None
+    content = reply.finished.continuation["content"]
     assert [b["type"] for b in content] == ["thinking", "text"]  # no whitespace-only block
 
 
@@ -158,11 +160,13 @@ async def test_compaction_usage_is_summed_and_the_block_goes_back(
     replay_server.add(sse_reply(sse(events)))
     replay_server.add(sse_reply(sse([start(), *end({"output_tokens": 1})])))
     reply, _, _ = await ask(anthropic(replay_server))
-    usage = reply.finished.usage  # type: ignore[union-attr]
+    assert reply.finished is not None
+    usage = reply.finished.usage
     assert usage is not None
     assert (usage.input, usage.cached_input, usage.output) == (55377, 55096, 2135)
     assert any("compacted" in n.text for n in reply.notes)
-    content = reply.finished.continuation["content"]  # type: ignore[index]
+    assert reply.finished.continuation is not None
+    content = reply.finished.continuation["content"]
     assert content[0] == {"type": "compaction", "content": summary}
 
     history = [Message("user", "hi"),
@@ -188,7 +192,8 @@ async def test_usage_only_in_x_groq_is_used(replay_server: ReplayServer) -> None
          "x_groq": {"id": "req_01", "usage": groq_usage}},
     )))  # fmt: skip
     reply, _, meter = await ask(compat(replay_server))
-    usage = reply.finished.usage  # type: ignore[union-attr]
+    assert reply.finished is not None
+    usage = reply.finished.usage
     assert usage is not None and not usage.estimated
     assert (usage.input, usage.output) == (42, 9)
     assert "~" not in format_meter_line(meter.reading()).split("·")[0]
@@ -201,7 +206,8 @@ async def test_a_usage_of_the_wrong_types_is_an_estimate(replay_server: ReplaySe
         {"choices": [], "usage": {"prompt_tokens": "many", "completion_tokens": None}},
     )))  # fmt: skip
     reply, _, meter = await ask(compat(replay_server))
-    usage = reply.finished.usage  # type: ignore[union-attr]
+    assert reply.finished is not None
+    usage = reply.finished.usage
     assert usage is not None and usage.estimated and usage.output > 0
     line = format_meter_line(meter.reading())
     assert "in 0" not in line and "~" in line

@@ -73,4 +73,5 @@ def expected_evals(reply: Reply) -> int:
     kept one was evaluated."""
     usage = reply.finished.usage
     unevaluated_last = 0 if reply.finished.stop_reason is StopReason.CANCELLED else 1
+    assert usage is not None
     return usage.input - usage.cached_input + usage.output - unevaluated_last

@@ -41,6 +41,8 @@ async def test_reasoning_never_exceeds_the_budget(make_backend: MakeBackend, bud
         )
         reply = await run(backend, request)
         usage = reply.finished.usage
+        assert usage is not None
+        assert usage.reasoning is not None
         assert usage.reasoning <= budget, (seed, reply.finished.budget_applied)
         assert reply.text.strip(), f"seed {seed}: an answer follows the thinking"
         if budget == 0:
@@ -53,6 +55,7 @@ async def test_reasoning_never_exceeds_the_budget(make_backend: MakeBackend, bud
         assert after.startswith("\n\n") and after.lstrip("\n") == reply.text  # answer follows
         kinds = [type(e) for e in reply.events if isinstance(e, (ReasoningDelta, TextDelta))]
         assert kinds.index(TextDelta) > max(i for i, k in enumerate(kinds) if k is ReasoningDelta)
+        assert reply.finished.budget_applied is not None
         if "forced close" in reply.finished.budget_applied:
             assert usage.reasoning == budget  # the forced "</think>" is not thinking
             forced = reply.finished.forced_close_tokens
@@ -71,6 +74,8 @@ async def test_min_thinking_extends_with_wait(make_backend: MakeBackend) -> None
         )
         reply = await run(backend, request)
         usage = reply.finished.usage
+        assert usage is not None
+        assert usage.reasoning is not None and reply.finished.budget_applied is not None
         assert usage.reasoning >= 48, reply.finished.budget_applied
         if "Wait" in reply.finished.budget_applied:
             extended += 1
@@ -88,7 +93,10 @@ async def test_min_thinking_when_the_model_stops_at_once(make_backend: MakeBacke
         options=RequestOptions(max_tokens=160, temperature=0.0),
     )
     reply = await run(backend, request)
+    assert reply.finished.usage is not None
+    assert reply.finished.usage.reasoning is not None
     assert reply.finished.usage.reasoning >= 48
+    assert reply.finished.budget_applied is not None
     assert "extended with Wait" in reply.finished.budget_applied
     assert reply.text.strip()
 
@@ -101,10 +109,13 @@ async def test_budget_zero_on_a_reasoning_template_writes_an_empty_block(
         backend,
         ChatRequest(QUESTION, budget=Budget(0), options=RequestOptions(max_tokens=8, seed=1)),
     )
+    assert backend.last_reply is not None
     prompt = backend.last_reply.tokens[: backend.last_reply.prompt_len]
+    assert backend.loaded is not None
     special = backend.loaded.session.detokenize(prompt[-8:], special=True)
     assert special.endswith("assistant\n<think>\n\n</think>\n\n")  # Qwen3's no-think bytes
     assert 5 in prompt[-4:] and 6 in prompt[-4:]  # the tags are single special tokens
+    assert reply.finished.usage is not None
     assert reply.finished.usage.reasoning == 0 and reply.reasoning_deltas == 0
 
 
@@ -120,9 +131,12 @@ async def test_single_token_close_is_forced_by_id(
     )
     trace = backend.last_reply
     assert reply.finished.budget_applied == "budget 12: forced close at 12"
+    assert trace is not None
     thinking = trace.tokens[trace.think_start : trace.think_end]
     assert thinking[12:].count(6) == 1 and 6 not in thinking[:12]  # one </think> token
     # What the model thought; the forced "\n</think>\n\n" is reported apart.
+    assert reply.finished.usage is not None
     assert reply.finished.usage.reasoning == 12
     assert reply.finished.forced_close_tokens == len(thinking[12:])
+    assert trace.think_start is not None
     assert trace.tokens[trace.think_start - 2 : trace.think_start][0] == 5  # opened with <think>

@@ -32,6 +32,7 @@ async def test_cancel_stops_within_one_token(make_backend: MakeBackend, tiny_ggu
     done = reply.finished
     assert done.stop_reason is StopReason.CANCELLED
     assert at_cancel == [30]
+    assert done.usage is not None
     assert done.usage.output <= 30 + 1  # at most the token in flight
     assert reply.evals <= done.usage.input + 31  # llama.cpp agrees: decoding stopped
     assert reply.text  # the partial answer was streamed and is kept
@@ -66,6 +67,7 @@ async def test_cancelled_task_stops_the_decoder(make_backend: MakeBackend, tiny_
     )
     assert reply.finished.stop_reason is StopReason.LENGTH  # the backend is usable again
     assert reply.evals == expected_evals(reply)  # and nothing else is decoding meanwhile
+    assert reply.finished.usage is not None
     prompt = reply.finished.usage.input
     assert evaluated <= prompt + 20 + 4  # 20 answer tokens seen, a few in flight at most
 

@@ -49,12 +49,16 @@ async def test_embedded_answers_what_is_2_plus_2(make_backend: MakeBackend) -> N
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert text.strip()
     done = events[-1]
+    assert isinstance(done, Finished)
     assert done.stop_reason is StopReason.STOP
     assert done.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
     usage = done.usage
     assert usage is not None and not usage.estimated
+    assert usage.reasoning is not None
     assert usage.input > 20 and usage.output >= usage.reasoning > 0
-    assert done.timings.first_token is not None and done.timings.server_decode_tokens > 0
+    assert done.timings is not None
+    assert done.timings.first_token is not None
+    assert done.timings.server_decode_tokens is not None and done.timings.server_decode_tokens > 0
     assert done.budget_applied and done.budget_applied.startswith("budget auto")
 
 
@@ -65,6 +69,7 @@ async def test_tiny_contract_and_usage(make_backend: MakeBackend, tiny_gguf: Pat
     check_contract(reply.events)
     done = reply.finished
     assert done.stop_reason is StopReason.LENGTH
+    assert done.usage is not None
     assert done.usage.output == 60
     assert done.usage.reasoning == 20  # the budget: what the model thought
     assert done.forced_close_tokens == 5  # "\n</think>\n\n", reported apart
@@ -120,4 +125,5 @@ async def test_aclose_frees_and_a_later_stream_reloads(
         )
     ]
     assert isinstance(events[0], StatusNote) and events[0].kind == "loading"
+    assert isinstance(events[-1], Finished)
     assert events[-1].stop_reason is StopReason.LENGTH

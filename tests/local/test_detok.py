@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,13 @@ TEXT = "naïve café — 日本語のテキスト 🙂👍🏽 Ωμέγα ∑"
 
 
 @pytest.fixture(scope="module")
-def vocab_llama(tiny_gguf: Path):
+def vocab_llama(tiny_gguf: Path) -> Iterator[LlamaSession]:
     session = LlamaSession(tiny_gguf, LocalOptions(n_threads=1, n_threads_batch=1))
     yield session
     session.close()
 
 
-def test_characters_split_across_tokens_come_out_whole(vocab_llama) -> None:
+def test_characters_split_across_tokens_come_out_whole(vocab_llama: LlamaSession) -> None:
     pieces = PieceTable(vocab_llama)
     tokens = vocab_llama.tokenize(TEXT, special=False)
     raw = [pieces.piece(t) for t in tokens]
@@ -33,7 +34,7 @@ def test_characters_split_across_tokens_come_out_whole(vocab_llama) -> None:
     assert "" in out  # a token that only starts a character yields nothing yet
 
 
-def test_reset_drops_held_back_bytes(vocab_llama) -> None:
+def test_reset_drops_held_back_bytes(vocab_llama: LlamaSession) -> None:
     pieces = PieceTable(vocab_llama)
     tokens = vocab_llama.tokenize("🙂", special=False)
     assert len(tokens) > 1
@@ -43,7 +44,7 @@ def test_reset_drops_held_back_bytes(vocab_llama) -> None:
     assert detok.feed(vocab_llama.tokenize("a", special=False)[0]) == "a"
 
 
-def test_special_tokens_render_as_nothing(vocab_llama) -> None:
+def test_special_tokens_render_as_nothing(vocab_llama: LlamaSession) -> None:
     pieces = PieceTable(vocab_llama)
     assert pieces.piece(vocab_llama.eos_id()) == b""
 

@@ -82,7 +82,9 @@ async def test_named_chat_format_is_used(make_backend: MakeBackend, tiny_gguf: P
     backend = make_backend(tiny_gguf, chat_format="llama-2")
     await backend.load()
     [event] = [e async for e in backend.stream(ASK) if isinstance(e, Finished)]
+    assert backend.last_reply is not None
     prompt = backend.last_reply.tokens[: backend.last_reply.prompt_len]
+    assert backend.loaded is not None
     assert "[INST]" in backend.loaded.session.detokenize(prompt)
     assert event.stop_reason is StopReason.LENGTH
 
@@ -95,6 +97,7 @@ async def test_missing_template_is_announced(
     warnings = [e for e in events if isinstance(e, StatusNote) and e.kind == "warning"]
     assert len(warnings) == 1 and "no chat template" in warnings[0].text
     assert "chat_format" in warnings[0].text
+    assert backend.loaded is not None
     assert backend.loaded.chat_format == "llama-2"
     again = [e async for e in backend.stream(ASK)]
     assert not any(isinstance(e, StatusNote) and e.kind == "warning" for e in again)

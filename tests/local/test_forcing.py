@@ -10,6 +10,7 @@ from backends.local.forcing import (
     Applied,
     CloseMatcher,
     Ending,
+    TagHit,
     closing_text,
     decide,
     extension_text,
@@ -59,8 +60,9 @@ def test_reached_and_wants_more() -> None:
     assert wants_more(snap(None, minimum=48), 47) and not wants_more(snap(None, minimum=48), 48)
 
 
-def feed_all(matcher: CloseMatcher, pieces: list[str]):
-    shown, hits = [], []
+def feed_all(matcher: CloseMatcher, pieces: list[str]) -> tuple[str, list[TagHit]]:
+    shown: list[str] = []
+    hits: list[TagHit] = []
     for index, piece in enumerate(pieces):
         text, hit = matcher.feed(piece, index)
         shown.append(text)

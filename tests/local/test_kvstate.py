@@ -43,6 +43,8 @@ async def test_snapshots_round_trip_and_evict(make_backend: MakeBackend, tiny_gg
         backend, ChatRequest(history, budget=Budget(0), options=RequestOptions(max_tokens=5))
     )
     # (without the restore only the system prompt would match: "two two" differs from "one")
+    assert reply.finished.usage is not None
+    assert first.finished.usage is not None
     assert reply.finished.usage.cached_input >= first.finished.usage.input
     assert reply.evals == expected_evals(reply)
 

@@ -7,6 +7,7 @@ is decoded. No timing is involved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from backends.budget import Budget
@@ -14,7 +15,7 @@ from backends.events import ReasoningDelta, ReasoningRollback, StreamEvent, Usag
 from backends.local.backend import LocalBackend
 from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
-from tests.local.helpers import Reply, run
+from tests.local.helpers import OnEvent, Reply, run
 
 ASK = [Message("user", "Think about this.")]
 
@@ -22,12 +23,15 @@ ASK = [Message("user", "Think about this.")]
 def thinking_text(backend: LocalBackend, spent: int) -> str:
     """The first ``spent`` thinking tokens of the last reply, as the decoder shows them."""
     trace = backend.last_reply
+    assert trace is not None
+    assert trace.think_start is not None
     tokens = trace.tokens[trace.think_start : trace.think_start + spent]
+    assert backend.loaded is not None
     data = b"".join(backend.loaded.pieces.piece(t) for t in tokens)
     return data.decode("utf-8", errors="ignore").lstrip("\n")
 
 
-def after_deltas(n: int, change):
+def after_deltas(n: int, change: Callable[[], object]) -> OnEvent:
     def on_event(event: StreamEvent, reply: Reply) -> None:
         if isinstance(event, ReasoningDelta) and reply.reasoning_deltas == n:
             change()
@@ -35,7 +39,9 @@ def after_deltas(n: int, change):
     return on_event
 
 
-async def live(make_backend: MakeBackend, tiny: Path, budget: Budget, n: int, change) -> Reply:
+async def live(
+    make_backend: MakeBackend, tiny: Path, budget: Budget, n: int, change: Callable[[], object]
+) -> Reply:
     backend = make_backend(tiny, lockstep=True, usage_every=1)
     request = ChatRequest(ASK, budget=budget, options=RequestOptions(max_tokens=400, seed=11))
     reply = await run(backend, request, after_deltas(n, change))
@@ -57,10 +63,14 @@ async def test_lowered_below_spent_rolls_back(make_backend: MakeBackend, tiny_gg
     assert "took back" in reply.notes("budget")[0].text
     assert reply.finished.budget_applied == "budget 32: rolled back to 32 and closed"
     # What the UI shows after applying the rollback is exactly the 32 tokens the model kept.
-    assert reply.thinking == thinking_text(reply.backend, 32)
+    assert reply.thinking == thinking_text(reply.backend, 32)  # type: ignore[attr-defined]
+    assert reply.finished.usage is not None
     assert reply.finished.usage.reasoning == 32
     # Usage went up past 32 thinking tokens, then came back down.
-    peak = max(e.usage.reasoning for e in reply.events if isinstance(e, UsageUpdate))
+    updates = [e.usage for e in reply.events if isinstance(e, UsageUpdate)]
+    assert all(u.reasoning is not None for u in updates)
+    peak = max(u.reasoning for u in updates if u.reasoning is not None)
+    assert reply.finished.usage.reasoning is not None
     assert peak > 32 + 5 > reply.finished.usage.reasoning
 
 
@@ -72,7 +82,7 @@ async def test_lowered_before_reaching_it_stops_there(
     assert spent_at_close(reply) == 32
     assert not any(isinstance(e, ReasoningRollback) for e in reply.events)
     assert reply.finished.budget_applied == "budget 32: forced close at 32"
-    assert reply.thinking == thinking_text(reply.backend, 32)
+    assert reply.thinking == thinking_text(reply.backend, 32)  # type: ignore[attr-defined]
     assert reply.text
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import llama_cpp.llama_cpp as llama_low
 import pytest
@@ -12,14 +13,14 @@ from backends.local.session import guard_default_params
 
 
 @pytest.fixture
-def stock_params() -> Iterator[object]:
+def stock_params() -> Iterator[Callable[[], Any]]:
     stock = llama_low.llama_model_default_params
     yield stock
     llama_low.llama_model_default_params = stock
 
 
 def test_guard_on_makes_the_servers_params_skip_extra_buffer_types(
-    stock_params: object, monkeypatch: pytest.MonkeyPatch
+    stock_params: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_VAR, "off")
     assert llama_low.llama_model_default_params().use_extra_bufts  # llama.cpp's own default
@@ -28,7 +29,7 @@ def test_guard_on_makes_the_servers_params_skip_extra_buffer_types(
 
 
 def test_extra_buffers_forced_on_leaves_the_server_alone(
-    stock_params: object, monkeypatch: pytest.MonkeyPatch
+    stock_params: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_VAR, "on")
     assert guard_default_params() is False

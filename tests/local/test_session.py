@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from backends.budget import Budget
+from backends.events import StreamEvent
 from backends.local.backend import answer_room
 from backends.local.options import LocalOptions
 from backends.local.session import FIRST_CTX, LlamaSession, model_params
 from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.conftest import MakeBackend
-from tests.local.helpers import expected_evals, run
+from tests.local.helpers import Reply, expected_evals, run
 
 ROOT = Path(__file__).resolve().parents[2]
 ASK = [Message("user", "What is 2+2?")]
@@ -95,6 +96,7 @@ async def test_context_grows_without_evaluating_again(
         options=RequestOptions(max_tokens=700, seed=3),
     )
     reply = await run(backend, request)
+    assert reply.finished.usage is not None
     assert reply.finished.usage.output == 700 and session.n_ctx >= 700 + 30
     assert reply.evals == expected_evals(reply)  # growing copied the cells: nothing twice
     history += [Message("assistant", reply.text), Message("user", "More.")]
@@ -102,6 +104,7 @@ async def test_context_grows_without_evaluating_again(
         backend,
         ChatRequest(history, budget=Budget(0), options=RequestOptions(max_tokens=4, seed=3)),
     )
+    assert again.finished.usage is not None
     assert again.finished.usage.cached_input >= reply.finished.usage.input
     assert again.evals == expected_evals(again)
 
@@ -138,10 +141,13 @@ async def test_budget_above_the_cap_is_clamped_and_said(
     [note] = reply.notes("budget")
     assert note.text.startswith(f"budget 5000 clamped to {largest}")
     usage = reply.finished.usage
+    assert usage is not None
+    assert usage.reasoning is not None
     assert usage.reasoning == largest and f"forced close at {largest}" in (
         reply.finished.budget_applied or ""
     )
     assert reply.text  # the answer got its room
+    assert reply.finished.forced_close_tokens is not None
     assert usage.output - usage.reasoning - reply.finished.forced_close_tokens > 0
 
 
@@ -153,10 +159,12 @@ async def test_auto_and_a_live_raise_also_leave_room(
         backend,
         ChatRequest(ASK, budget=Budget(None), options=RequestOptions(max_tokens=160, seed=4)),
     )
+    assert reply.finished.usage is not None
+    assert reply.finished.usage.reasoning is not None
     assert reply.finished.usage.reasoning <= 140 and reply.text
     budget = Budget(32)
 
-    def raise_it(event, got) -> None:
+    def raise_it(event: StreamEvent, got: Reply) -> None:
         if got.reasoning_deltas == 5:
             budget.set_limit(10_000)
 
@@ -165,6 +173,7 @@ async def test_auto_and_a_live_raise_also_leave_room(
         ChatRequest(ASK, budget=budget, options=RequestOptions(max_tokens=160, seed=4)),
         raise_it,
     )
+    assert reply.finished.usage is not None
     assert reply.finished.usage.reasoning == 140
     assert any("clamped to 140" in n.text for n in reply.notes("budget"))
 
@@ -195,7 +204,9 @@ async def test_repeat_penalty_and_the_eog_ban_build_valid_chains(
     reply = await run(
         backend, ChatRequest(ASK, budget=Budget(8), options=RequestOptions(max_tokens=30, seed=2))
     )
+    assert reply.finished.usage is not None
     assert reply.finished.usage.output == 30 and reply.text
+    assert backend.loaded is not None
     session = backend.loaded.session
     from backends.local.sampler import Sampling
 

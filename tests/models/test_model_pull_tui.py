@@ -50,7 +50,12 @@ async def test_the_pull_screen_shows_progress_and_then_uses_the_model(
     screen = ModelPullScreen(endpoint=endpoint, machine=MACHINE)
     seen: list[tuple[int, int | None]] = []
     show = screen._progress
-    screen._progress = lambda done, total: (seen.append((done, total)), show(done, total))[1]  # type: ignore[method-assign]
+
+    def record(done: int, total: int | None) -> None:
+        seen.append((done, total))
+        show(done, total)
+
+    screen._progress = record  # type: ignore[method-assign]
     app = PullApp(screen)
     async with app.run_test(size=(110, 40)) as pilot:
         options = screen.query_one(OptionList)

@@ -52,6 +52,7 @@ def kill_mid_stream(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    assert proc.stdout is not None and proc.stderr is not None
     out, err = TimedReader(proc.stdout), TimedReader(proc.stderr)
     watched = err if phase == "thinking" else out
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backends.errors import ConnectionLost
-from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
+from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
 from backends.meters import MessageMeter
 from backends.pricing import PriceBook, PriceOverride
 from backends.request import Message
@@ -46,7 +46,7 @@ def chat(tmp_path: Path) -> Iterator[tuple[Store, int]]:
             )
             recorder.begin([Message("user", prompt)])
             meter.start()
-            events = [ReasoningDelta(thinking), TextDelta(answer), finished]
+            events: list[StreamEvent] = [ReasoningDelta(thinking), TextDelta(answer), finished]
             for event in events:
                 meter.feed(event)
                 recorder.feed(event)

@@ -16,6 +16,7 @@ from backends.events import (
     Finished,
     ReasoningDelta,
     StopReason,
+    StreamEvent,
     TextDelta,
     Usage,
     UsageUpdate,
@@ -133,7 +134,7 @@ def test_the_final_write_keeps_usage_meters_cost_and_continuation(store: Store) 
             {"type": "text", "text": "a"},
         ],
     }
-    events = [
+    events: list[StreamEvent] = [
         ReasoningDelta("t"),
         UsageUpdate(Usage(input=100, cached_input=40)),
         TextDelta("a"),

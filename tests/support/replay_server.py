@@ -1,6 +1,6 @@
-"""A real HTTP server on 127.0.0.1 that replays scripted responses, for remote-adapter tests.
+"""A real HTTP server on 127.0.0.1 that replays scripted responses, for the remote-backend tests.
 
-Usage (the ``replay_server`` fixture in ``tests/remote/conftest.py`` starts and stops one)::
+Usage (the ``replay_server`` fixture in ``tests/conftest.py`` starts and stops one)::
 
     server.add(sse_reply(load_fixture("openai_chat_gpt5_reasoning.turn1").body))
     server.add(json_reply(429, {"error": {...}}, headers={"retry-after": "1"}))   # queued in order

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from textual import events
 from textual.pilot import Pilot
@@ -39,12 +40,12 @@ def app_with(
     return make_app(settings, **options)  # type: ignore[arg-type]
 
 
-def chat(pilot: Pilot[object]) -> ChatScreen:
+def chat(pilot: Pilot[Any]) -> ChatScreen:
     """The chat screen (the one under any modal)."""
     return next(s for s in pilot.app.screen_stack if isinstance(s, ChatScreen))
 
 
-async def backend_ready(pilot: Pilot[object]) -> None:
+async def backend_ready(pilot: Pilot[Any]) -> None:
     """Wait until the chat's backend was built (or failed to build)."""
     screen = chat(pilot)
     with suppress(Exception):
@@ -52,7 +53,7 @@ async def backend_ready(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def send(pilot: Pilot[object], text: str) -> AssistantMessage:
+async def send(pilot: Pilot[Any], text: str) -> AssistantMessage:
     """Type ``text`` into the prompt, press Enter, return the reply's widget once it exists."""
     screen = chat(pilot)
     before = len(screen.query(AssistantMessage))
@@ -67,7 +68,7 @@ async def send(pilot: Pilot[object], text: str) -> AssistantMessage:
     raise AssertionError("the reply widget never appeared")
 
 
-async def reply_done(pilot: Pilot[object]) -> None:
+async def reply_done(pilot: Pilot[Any]) -> None:
     """Wait for the reply worker to end (finished, failed or cancelled), then for the screen."""
     worker = chat(pilot).worker
     assert worker is not None
@@ -76,7 +77,7 @@ async def reply_done(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], bool], limit: int = 3000) -> None:
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], limit: int = 3000) -> None:
     """Let the app run until ``condition()`` holds (fails after ``limit`` idle rounds)."""
     for _ in range(limit):
         if condition():
@@ -85,7 +86,7 @@ async def until(pilot: Pilot[object], condition: Callable[[], bool], limit: int 
     raise AssertionError("condition never became true")
 
 
-async def until_shown(pilot: Pilot[object], screen_type: type, selector: str) -> None:
+async def until_shown(pilot: Pilot[Any], screen_type: type, selector: str) -> None:
     """Wait until ``screen_type`` is the current screen and ``selector`` is mounted in it.
 
     A pushed screen becomes current before its children are mounted, so waiting for the
@@ -97,13 +98,13 @@ async def until_shown(pilot: Pilot[object], screen_type: type, selector: str) ->
     )
 
 
-def screen_text(pilot: Pilot[object]) -> str:
+def screen_text(pilot: Pilot[Any]) -> str:
     """What the terminal shows now, as plain text lines."""
     strips = pilot.app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
 
 
-def key_now(pilot: Pilot[object], key: str) -> None:
+def key_now(pilot: Pilot[Any], key: str) -> None:
     """Send a key the way the terminal driver does, without waiting for the app to go idle.
 
     ``pilot.press`` waits for the CPU to go quiet, which a model decoding never lets happen.
@@ -111,7 +112,7 @@ def key_now(pilot: Pilot[object], key: str) -> None:
     pilot.app.post_message(events.Key(key, None))
 
 
-async def send_now(pilot: Pilot[object], text: str) -> AssistantMessage:
+async def send_now(pilot: Pilot[Any], text: str) -> AssistantMessage:
     """Like ``send``, but without waiting for idle (for replies that decode in real time)."""
     screen = chat(pilot)
     before = len(screen.query(AssistantMessage))

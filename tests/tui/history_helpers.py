@@ -22,7 +22,7 @@ def history_app(
     return app_with(backend, settings, store=lambda: Store.open(path), **kwargs)
 
 
-async def history_ready(pilot: Pilot[object]) -> None:
+async def history_ready(pilot: Pilot[Any]) -> None:
     """Wait until the app opened its history (or settled without one)."""
     app = pilot.app
     assert isinstance(app, PonderApp)

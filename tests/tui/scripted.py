@@ -7,7 +7,7 @@ everything else in the TUI tests runs on the real tiny model.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 
 from backends.base import Backend, BackendSpec
@@ -64,7 +64,7 @@ class ScriptedBackend(Backend):
         self.requests: list[ChatRequest] = []
         self.closed = False
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         self.requests.append(request)
         index = min(len(self.requests), len(self.replies)) - 1
         for item in self.replies[index]:

@@ -36,7 +36,8 @@ async def test_header_and_spent_follow_a_live_budget_change_at_once() -> None:
         await pilot.press("ctrl+up")
         assert "budget 512" in str(view._header.render())
         assert slider_text(pilot)[0].endswith("of 512")
-        assert chat(pilot).job is not None and chat(pilot).job.record.budget == "512"
+        job = chat(pilot).job
+        assert job is not None and job.record.budget == "512"
         gate.set()
         await reply_done(pilot)
         assert "budget 512" in str(view._header.render())

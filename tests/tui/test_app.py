@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from textual.color import Color
+
 from backends.config import Settings
 from backends.events import Finished, StopReason
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat
@@ -36,13 +38,16 @@ async def test_the_theme_choice_is_persisted_when_the_user_changes_it() -> None:
 async def test_textual_builtin_themes_get_the_semantic_variables() -> None:
     app = app_with(ScriptedBackend([DONE]))
     async with app.run_test(size=SIZE) as pilot:
+        messages = chat(pilot).query_one(MessageList)
+        before = messages.background_colors[1]  # what shows behind the messages: ponder's theme
         app.theme = "nord"
         await pilot.pause()
         variables = app.get_css_variables()
         generated = app.current_theme.to_color_system().generate()
         assert variables["thinking-fg"] == generated["foreground-muted"]
         assert all(name in variables for name in SEMANTIC_VARIABLES)
-        assert chat(pilot).query_one(MessageList).styles.background is not None
+        # The list is transparent over the screen, so it shows nord's $background, not ponder's.
+        assert messages.background_colors[1] == Color.parse(variables["background"]) != before
 
 
 async def test_unknown_theme_and_key_ids_in_config_warn_and_fall_back() -> None:

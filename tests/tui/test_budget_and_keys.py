@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual.binding import Binding
 
 from backends.capabilities import Capabilities
 from backends.config import Settings
@@ -146,6 +147,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
     ids = [spec.id for spec in KEY_SPECS]
     assert len(ids) == len(set(ids))
     for binding in chat_bindings():
+        assert isinstance(binding, Binding)
         assert binding.id and binding.description and binding.priority
         keys = binding.key.split(",")
         assert all(len(key.strip()) > 1 for key in keys), "no plain printable keys"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from rich.text import Text
+from textual.content import Content
+
 from backends.base import Backend
 from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
@@ -13,6 +16,7 @@ from backends.events import (
     ReasoningDelta,
     StatusNote,
     StopReason,
+    StreamEvent,
     TextDelta,
     Usage,
 )
@@ -42,7 +46,8 @@ async def test_enter_sends_and_ctrl_j_inserts_a_newline() -> None:
         await reply_done(pilot)
         assert prompt.text == ""
         assert backend.requests[0].messages[-1].text == "a\nb"
-        assert chat(pilot).query_one(UserMessage).render().plain == "a\nb"
+        shown = chat(pilot).query_one(UserMessage).render()
+        assert isinstance(shown, (Text, Content)) and shown.plain == "a\nb"
 
 
 async def test_escape_cancels_and_keeps_the_partial_reply() -> None:
@@ -209,7 +214,7 @@ async def test_copy_answer_copy_code_and_new_chat() -> None:
 async def test_auto_follow_pauses_when_scrolled_up_and_resumes_at_the_bottom() -> None:
     gates = [asyncio.Event() for _ in range(3)]
     lines = "".join(f"line {i}\n\n" for i in range(40))
-    items = [TextDelta(lines)]
+    items: list[StreamEvent | Step] = [TextDelta(lines)]
     for gate in gates:
         items += [Step(gate=gate), TextDelta(lines)]
     backend = ScriptedBackend([*items, DONE])

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -21,7 +22,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from backends.base import Backend
 from backends.capabilities import Capabilities
 from backends.config import BackendEntry, Settings
-from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
+from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
 from backends.pricing import PriceBook, PriceOverride
 from tests.tui.helpers import app_with, backend_ready, chat, key_now, reply_done, send, until
 from tests.tui.scripted import FakeClock, ScriptedBackend, Step
@@ -48,18 +49,18 @@ def by_name(**backends: Backend) -> Callable[[str], Backend]:
     return lambda name: backends[name]
 
 
-def compare(pilot: Pilot[object]) -> CompareScreen:
+def compare(pilot: Pilot[Any]) -> CompareScreen:
     return next(s for s in pilot.app.screen_stack if isinstance(s, CompareScreen))
 
 
-async def open_compare(pilot: Pilot[object]) -> CompareScreen:
+async def open_compare(pilot: Pilot[Any]) -> CompareScreen:
     await backend_ready(pilot)
     await pilot.press("f7")
     await until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen))
     return compare(pilot)
 
 
-async def start_round(pilot: Pilot[object], text: str) -> CompareScreen:
+async def start_round(pilot: Pilot[Any], text: str) -> CompareScreen:
     screen = compare(pilot)
     screen.query_one(PromptInput).insert(text)
     key_now(pilot, "enter")
@@ -67,7 +68,7 @@ async def start_round(pilot: Pilot[object], text: str) -> CompareScreen:
     return screen
 
 
-async def round_done(pilot: Pilot[object]) -> None:
+async def round_done(pilot: Pilot[Any]) -> None:
     worker = compare(pilot).worker
     assert worker is not None
     with suppress(WorkerCancelled, WorkerFailed):
@@ -75,7 +76,7 @@ async def round_done(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def add_column(pilot: Pilot[object], backend_downs: int, budget_downs: int) -> None:
+async def add_column(pilot: Pilot[Any], backend_downs: int, budget_downs: int) -> None:
     """ctrl+n, then move down the backend list and the budget list, Enter on each."""
     await pilot.press("ctrl+n")
     await until(pilot, lambda: isinstance(pilot.app.screen, ColumnPicker))
@@ -142,10 +143,11 @@ async def test_compare_is_in_the_command_palette_and_refused_while_a_reply_strea
 async def test_budget_keys_act_on_the_focused_column_only() -> None:
     gates = [asyncio.Event(), asyncio.Event()]
     # Both replies are held while they think.
-    backend = ScriptedBackend(
-        *([ReasoningDelta("thinking"), Step(gate=gate), TextDelta("ok"), Finished(StopReason.STOP)]
-          for gate in gates)
-    )  # fmt: skip
+    replies: list[list[StreamEvent | Step]] = [
+        [ReasoningDelta("thinking"), Step(gate=gate), TextDelta("ok"), Finished(StopReason.STOP)]
+        for gate in gates
+    ]
+    backend = ScriptedBackend(*replies)
     async with app_with(backend, settings()).run_test(size=SIZE) as pilot:
         screen = await open_compare(pilot)
         first, second = screen.views
@@ -387,7 +389,7 @@ def snapshot_app():  # type: ignore[no-untyped-def]
 
 
 def test_compare_screen_with_a_summary_row(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await open_compare(pilot)
         await add_column(pilot, backend_downs=1, budget_downs=1)  # gpt @auto
         await start_round(pilot, "What is 17 × 23?")

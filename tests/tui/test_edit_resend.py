@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backends.events import Finished, StopReason, TextDelta, Usage
+from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
 from tests.tui.helpers import SIZE, backend_ready, chat, reply_done, send
 from tests.tui.history_helpers import history_app, history_ready, rows
-from tests.tui.scripted import ScriptedBackend
+from tests.tui.scripted import ScriptedBackend, Step
 from tui.widgets.messages import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4))
 
 
-def answers(*texts: str) -> list[list[object]]:
+def answers(*texts: str) -> list[list[StreamEvent | Step]]:
     return [[TextDelta(text), DONE] for text in texts]
 
 

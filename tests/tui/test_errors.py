@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from backends.config import BackendEntry, Settings
 from backends.errors import AuthError
@@ -48,7 +48,7 @@ async def test_an_error_keeps_the_partial_text_and_names_the_fix_and_retry_works
 
 
 class ExplodingBackend(ScriptedBackend):
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         yield TextDelta("before the bug ")
         raise RuntimeError("boom")
 

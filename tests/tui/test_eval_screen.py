@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
@@ -41,7 +42,7 @@ from tui.safe_text import printable
 
 SNAP = (140, 44)
 BACKENDS = ["local", "claude", "gpu-box"]
-BUDGETS = [0, 1024]
+BUDGETS: list[int | None] = [0, 1024]
 LIMIT = 8
 STRATEGIES = [Strategy(backend, budget) for backend in BACKENDS for budget in BUDGETS]
 KEYS = [strategy.key for strategy in STRATEGIES]
@@ -115,7 +116,7 @@ def fixed_app(tmp_path: Path) -> tuple[PonderApp, Path, list[ScriptedBackend]]:
     return app_with(factory, matrix_settings()), path, built
 
 
-async def open_eval(pilot: Pilot[object], path: Path, **options: object) -> EvalScreen:
+async def open_eval(pilot: Pilot[Any], path: Path, **options: object) -> EvalScreen:
     app = pilot.app
     assert isinstance(app, PonderApp)
     screen = EvalScreen(app.services, results_path=lambda tasks: path, **options)  # type: ignore[arg-type]
@@ -124,7 +125,7 @@ async def open_eval(pilot: Pilot[object], path: Path, **options: object) -> Eval
     return screen
 
 
-async def run(pilot: Pilot[object], screen: EvalScreen, backends: list[str],
+async def run(pilot: Pilot[Any], screen: EvalScreen, backends: list[str],
               budgets: list[int | None], limit: int, max_tokens: str = "") -> None:  # fmt: skip
     """Fill the form, press ctrl+r and wait for the run to end."""
     screen.query_one("#eval-limit", Input).value = str(limit)
@@ -147,7 +148,7 @@ def cells(screen: EvalScreen, key: str) -> list[str]:
 def test_eval_screen_with_table_and_plot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, path, _ = fixed_app(tmp_path)
 
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await backend_ready(pilot)
         await run(pilot, await open_eval(pilot, path), BACKENDS, BUDGETS, LIMIT)
 

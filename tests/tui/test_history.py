@@ -7,7 +7,7 @@ byte for byte) and when history is off.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 from backends.config import Settings
@@ -33,7 +33,7 @@ class PeekingBackend(ScriptedBackend):
         self.path = path
         self.seen: list[list[tuple[object, ...]]] = []
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         self.seen.append(rows(self.path, MESSAGES))
         async for event in super()._stream(request):
             yield event

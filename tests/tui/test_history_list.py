@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from rich.text import Text
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -35,12 +38,12 @@ def turns(prompt: str, answer: str, thinking: str = "") -> list[dict[str, object
     ]
 
 
-def option_ids(pilot: Pilot[object]) -> list[str]:
+def option_ids(pilot: Pilot[Any]) -> list[str]:
     options = pilot.app.screen.query_one(ChatOptions)
     return [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
 
 
-async def open_list(pilot: Pilot[object], key: str = "f5") -> ChatOptions:
+async def open_list(pilot: Pilot[Any], key: str = "f5") -> ChatOptions:
     await pilot.press(key)
     await until(pilot, lambda: isinstance(pilot.app.screen, ChatListScreen))
     screen = pilot.app.screen
@@ -102,6 +105,7 @@ async def test_the_list_loads_a_page_at_a_time_as_the_cursor_nears_the_end(
         screen = app.screen
         assert isinstance(screen, ChatListScreen)
         first = options.option_count
+        assert screen.page_size is not None
         assert first == screen.page_size < 130  # only the first page was read
         assert option_ids(pilot)[0] == "chat-130"
         await pilot.press("end")  # the last loaded row: the next page is read
@@ -208,6 +212,7 @@ async def test_search_finds_a_word_only_in_thinking_and_jumps_to_that_message(
         await pilot.press(*"zebrafish")
         await until(pilot, lambda: option_ids(pilot) == [f"hit-{target_id}"])
         prompt = app.screen.query_one(ChatOptions).get_option_at_index(0).prompt
+        assert isinstance(prompt, (Text, Content))
         marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.style == MATCH_STYLE]
         assert marked == ["zebrafish"] and "thinking" in prompt.plain
         await pilot.press("enter", "enter")  # to the results, then open the hit

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -82,7 +83,7 @@ def seeded_app(path: Path) -> PonderApp:
     return history_app(ScriptedBackend([Finished(StopReason.STOP)]), path)
 
 
-async def open_list(pilot: Pilot[object], *keys: str) -> None:
+async def open_list(pilot: Pilot[Any], *keys: str) -> None:
     await history_ready(pilot)
     pilot.app.screen.query_one(PromptInput).cursor_blink = False
     await pilot.press("f5")
@@ -106,7 +107,7 @@ def test_chat_list(snap_compare, utc, tmp_path: Path) -> None:  # type: ignore[n
 def test_chat_list_search(snap_compare, utc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app = seeded_app(tmp_path / "history.db")
 
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await open_list(pilot, "/", *"caches")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

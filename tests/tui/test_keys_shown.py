@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual._xterm_parser import XTermParser
+from textual.widget import Widget
 
 from backends.config import Settings
 from backends.events import Finished, StopReason, TextDelta, Usage
@@ -61,7 +63,7 @@ async def test_the_welcome_line_and_placeholder_follow_a_remap() -> None:
     async with app.run_test(size=SIZE) as pilot:
         welcome = str(chat(pilot).query_one(".welcome").render())
         assert "f10 keys" in welcome and "f12/" in welcome and "F1" not in welcome
-        assert "f10: keys" in chat(pilot).query_one(PromptInput).placeholder
+        assert "f10: keys" in str(chat(pilot).query_one(PromptInput).placeholder)
         await pilot.press("ctrl+n")
         assert "f10 keys" in str(chat(pilot).query_one(".welcome").render())
 
@@ -70,8 +72,9 @@ def test_the_terminal_sequence_for_alt_enter_is_parsed_as_alt_enter() -> None:
     import tui.widgets.prompt  # noqa: F401  (installs the mapping)
 
     parser = XTermParser()
-    keys = [event.key for event in parser.feed("\x1b\r")]  # type: ignore[union-attr]
-    keys += [event.key for event in parser.feed("\r")]  # type: ignore[union-attr]
+    parsed = [*parser.feed("\x1b\r"), *parser.feed("\r")]
+    assert all(isinstance(event, events.Key) for event in parsed)
+    keys = [event.key for event in parsed if isinstance(event, events.Key)]
     assert keys == ["alt+enter", "enter"]
 
 
@@ -147,9 +150,11 @@ def test_every_screen_takes_its_keys_from_the_one_binding_table() -> None:
     from tui.history.chat_list import ChatListScreen, ChatOptions, ConfirmDelete
 
     table = {spec.id: spec for spec in all_specs()}
-    classes = [BackendPicker, HelpScreen, HistoryErrorScreen, ModelPullScreen, ChatScreen,
-               SystemPromptScreen, ColumnPicker, CompareScreen, EvalScreen, StrategyResults,
-               ChatListScreen, ChatOptions, ConfirmDelete]  # fmt: skip
+    classes: list[type[Widget]] = [
+        BackendPicker, HelpScreen, HistoryErrorScreen, ModelPullScreen, ChatScreen,
+        SystemPromptScreen, ColumnPicker, CompareScreen, EvalScreen, StrategyResults,
+        ChatListScreen, ChatOptions, ConfirmDelete,
+    ]  # fmt: skip
     seen: set[str] = set()
     for cls in classes:
         for binding in cls.BINDINGS:

@@ -7,6 +7,7 @@ the laid-out regions and the text, which say *what* must not be lost.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -38,11 +39,11 @@ def overlaps(parent: Widget | Screen[object]) -> list[tuple[str, str]]:
     ]
 
 
-async def chat_80x24(pilot: Pilot[object]) -> None:
+async def chat_80x24(pilot: Pilot[Any]) -> None:
     await ask()(pilot)
 
 
-async def compare_80x24(pilot: Pilot[object]) -> None:
+async def compare_80x24(pilot: Pilot[Any]) -> None:
     await open_compare(pilot)
     await add_column(pilot, backend_downs=1, budget_downs=1)
     await start_round(pilot, "What is 17 × 23?")

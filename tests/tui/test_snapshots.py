@@ -7,6 +7,7 @@ and look at the SVGs in ``tests/tui/__snapshots__`` before accepting them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -36,7 +37,7 @@ USAGE = Usage(input=42, cached_input=0, output=88, reasoning=37)
 SERVER = Timings(started=0, server_decode_ms=2200.0, server_decode_tokens=88)
 
 
-async def settle(pilot: Pilot[object]) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """A steady cursor (no blink timer) so the screenshot does not depend on timing."""
     chat(pilot).query_one(PromptInput).cursor_blink = False
     await pilot.pause()
@@ -66,8 +67,8 @@ def exchange_app(theme: str = "ponder-dark", *, fail: bool = False) -> PonderApp
     return app_with(backend, Settings(theme=theme, default_budget=1024), clock=clock)
 
 
-def ask(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[object]) -> None:
+def ask(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await backend_ready(pilot)
         await send(pilot, "What is 17 × 23?")
         await reply_done(pilot)
@@ -78,7 +79,7 @@ def ask(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
 
 
 def test_empty_chat(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await backend_ready(pilot)
         await settle(pilot)
 
@@ -123,7 +124,7 @@ def test_backend_picker(snap_compare) -> None:  # type: ignore[no-untyped-def]
     backend = ScriptedBackend([Finished(StopReason.STOP)], name="local", model=MODEL)
     app = app_with(backend, settings, availability=availability)
 
-    async def run_before(pilot: Pilot[object]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
         await backend_ready(pilot)
         await pilot.press("ctrl+b")
         await pilot.app.workers.wait_for_complete()

@@ -14,6 +14,7 @@ from backends.local.formats import (
     QWEN3,
     R1,
     SMOLLM3,
+    ThinkingFormat,
     detect_format,
     flag_system,
     resolve_tags,
@@ -47,7 +48,7 @@ def template(name: str) -> str:
         ("openai-gpt-oss-120b.jinja", HARMONY),
     ],
 )
-def test_each_real_template_is_detected(name: str, expected) -> None:
+def test_each_real_template_is_detected(name: str, expected: ThinkingFormat) -> None:
     for tokenize in (one_token, plain):  # the template decides, whatever the vocabulary
         assert detect_format(template(name), {}, tokenize, lambda t: True) is expected
 
@@ -145,5 +146,7 @@ def test_the_header_reader_rejects_a_non_gguf(tmp_path: Path) -> None:
         ("r1", [0, "auto"], None, None),
     ],
 )
-def test_suggested_budget(fmt, steps, cap, expected) -> None:
+def test_suggested_budget(
+    fmt: str | None, steps: list[int | str], cap: int | None, expected: int | None
+) -> None:
     assert suggested_budget(fmt, steps, cap) == expected

@@ -9,13 +9,15 @@ acts at the next token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from backends.budget import Budget
 from backends.events import ReasoningDelta, ReasoningRollback, StopReason, StreamEvent
 from backends.local.backend import LocalBackend
 from backends.local.prompt import build_prompt
 from backends.request import ChatRequest, Message, RequestOptions
 from tests.local.formats.conftest import CHAIN, Case, Scripted
-from tests.local.helpers import Reply, run
+from tests.local.helpers import OnEvent, Reply, run
 
 ASK = [Message("user", "Hi")]
 
@@ -50,7 +52,7 @@ def expected_thinking(case: Case, backend: LocalBackend, n: int) -> list[int]:
     return ids(backend, CHAIN[:n] if case.harmony else [" ok"] * n)
 
 
-def after(n: int, change):
+def after(n: int, change: Callable[[], object]) -> OnEvent:
     def on_event(event: StreamEvent, reply: Reply) -> None:
         if isinstance(event, ReasoningDelta) and reply.reasoning_deltas == n:
             change()
@@ -58,7 +60,9 @@ def after(n: int, change):
     return on_event
 
 
-async def ask(backend: LocalBackend, budget: Budget, on_event=None, **kw: object) -> Reply:
+async def ask(
+    backend: LocalBackend, budget: Budget, on_event: OnEvent | None = None, **kw: int
+) -> Reply:
     request = ChatRequest(
         ASK, budget=budget, options=RequestOptions(max_tokens=kw.pop("max_tokens", 200), seed=3)
     )

@@ -20,7 +20,7 @@ from backends.remote.gemini import GeminiBackend
 from backends.remote.http import HTTPBackend
 from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
-from tests.remote_adapters import test_anthropic, test_gemini, test_ollama, test_openai_responses
+from tests.providers import test_anthropic, test_gemini, test_ollama, test_openai_responses
 from tests.support.replay_server import Reply, json_reply, ndjson_reply, split_events, sse_reply
 
 SECRET = "sk-replay-0123456789abcdef"
@@ -88,7 +88,7 @@ def anthropic_error(status: int, code: str, message: str) -> dict:
     return {"type": "error", "error": {"type": code, "message": message}, "request_id": "req_1"}
 
 
-def gemini_error(status: int, code: str, message: str) -> dict:
+def gemini_error(status: int, code: str, message: str) -> list[dict[str, Any]]:
     details = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0s"}]
     error = {"code": status, "message": message, "status": code}
     return [{"error": {**error, "details": details} if status == 429 else error}]

@@ -18,9 +18,10 @@ from backends.errors import (
 from backends.events import StopReason, Usage
 from backends.remote.openai_responses import ResponsesOptions, ResponsesWire
 from backends.request import Message
-from tests.remote_adapters.support import (
+from tests.providers.support import (
     QUESTION,
     SYSTEM,
+    Run,
     fixture,
     raw_events,
     request,
@@ -36,7 +37,7 @@ def wire(model: str = "gpt-5", **options: object) -> ResponsesWire:
     return ResponsesWire(model, api_key="sk-test", options=ResponsesOptions(**options))
 
 
-def parse(body: bytes):
+def parse(body: bytes) -> Run:
     return run(wire().parser(request("hi")), sse_frames(body))
 
 
@@ -135,6 +136,7 @@ def test_stream_cut_before_completion_has_no_stop_reason() -> None:
     frames = sse_frames(two_part_summary_then_text())[:-1]
     result = run(wire().parser(request("hi")), frames)
     assert result.end.stop_reason is None and result.text == "It is 4."
+    assert result.end.continuation is not None
     assert result.end.continuation["items"][0]["encrypted_content"] == "gAAA-1"
 
 
@@ -148,7 +150,9 @@ def test_reasoning_item_comes_from_output_item_done() -> None:
     added = [e["item"] for e in of_type(body, "response.output_item.added")
              if e["item"]["type"] == "reasoning"]  # fmt: skip
     assert done[0]["encrypted_content"] != added[0]["encrypted_content"]
-    item = parse(body).end.continuation["items"][0]
+    continuation = parse(body).end.continuation
+    assert continuation is not None
+    item = continuation["items"][0]
     assert item == {"type": "reasoning", "id": done[0]["id"], "summary": done[0]["summary"],
                     "encrypted_content": done[0]["encrypted_content"]}  # fmt: skip
 
@@ -166,6 +170,7 @@ def test_turn2_request_passes_the_encrypted_reasoning_back() -> None:
     assert body["include"] == recorded["include"] == ["reasoning.encrypted_content"]
     assert body["reasoning"] == recorded["reasoning"] == {"effort": "high", "summary": "auto"}
     reasoning, answer, user = body["input"][2:]
+    assert turn1.end.continuation is not None
     assert reasoning == turn1.end.continuation["items"][0]
     assert reasoning["encrypted_content"].startswith("gAAAAABqPBJW")
     assert answer == {"role": "assistant", "content": "Let me check."}
@@ -196,7 +201,9 @@ def test_reasoning_without_an_answer_is_not_sent_back() -> None:
         ("gpt-5-pro", 1000, "high", 5096),
     ],
 )
-def test_budget_maps_to_effort(model, budget, effort, cap) -> None:
+def test_budget_maps_to_effort(
+    model: str, budget: int | None, effort: str | None, cap: int | None
+) -> None:
     body = wire(model).build(request("hi", budget=budget)).json
     assert body["reasoning"].get("effort") == effort
     assert body["reasoning"]["summary"] == "auto"
@@ -213,7 +220,7 @@ THRESHOLDS = [
     ("budget", "effort"),
     THRESHOLDS,
 )
-def test_documented_thresholds_with_the_default_cap(budget, effort) -> None:
+def test_documented_thresholds_with_the_default_cap(budget: int | None, effort: str) -> None:
     assert wire().build(request("hi", budget=budget)).json["reasoning"]["effort"] == effort
 
 
@@ -277,7 +284,7 @@ def test_insufficient_quota_is_not_retried() -> None:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors_are_retryable(status) -> None:
+def test_server_errors_are_retryable(status: int) -> None:
     error = wire().error_for_status(status, openai_error("server had an error", None), {})
     assert isinstance(error, Overloaded) and error.retryable
 

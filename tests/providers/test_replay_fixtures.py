@@ -24,7 +24,7 @@ from backends.remote.ollama import OllamaBackend
 from backends.remote.openai_responses import OpenAIResponsesBackend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message, RequestOptions
-from tests.remote_adapters.support import QUESTION, SYSTEM, fixture, raw_events
+from tests.providers.support import QUESTION, SYSTEM, fixture, raw_events
 from tests.support.replay_server import ReplayServer, json_reply, sse_reply
 
 KEY = "sk-fixture-0123456789"
@@ -87,6 +87,7 @@ def unmarked(value: Any) -> Any:
 
 def same_settings(rec: Recording, sent: dict[str, Any], recorded: dict[str, Any]) -> bool:
     """Turn 1 as sent equals the recorded request on the conversation and thinking fields."""
+    keys: tuple[str, ...]
     if rec.cls is AnthropicBackend:
         keys, thinking = ("messages", "system", "max_tokens"), "budget_tokens"
         same_thinking = sent["thinking"][thinking] == recorded["thinking"][thinking]
@@ -109,6 +110,7 @@ async def test_two_turns_replayed(rec: Recording, replay_server: ReplayServer) -
     replay_server.add(sse_reply(turn2, chunk_size=97))  # arbitrary cuts through events
     history = [Message("system", SYSTEM), Message("user", QUESTION)]
     first = await ask(rec, replay_server, history)
+    assert first.finished is not None
     assert first.stop_reason is StopReason.STOP and first.finished.skipped_events == 0
     assert first.thinking or rec.name.startswith("gemini3")  # 3 Pro sent no thought text here
     assert first.finished.usage == rec.usage[0]
@@ -120,6 +122,7 @@ async def test_two_turns_replayed(rec: Recording, replay_server: ReplayServer) -
     text = first.text or "Let me check the weather."
     assistant = Message("assistant", text, first.thinking, first.finished.continuation)
     second = await ask(rec, replay_server, [*history, assistant, Message("user", "40 C")])
+    assert second.finished is not None
     assert second.stop_reason is StopReason.STOP and "40" in second.text
     assert second.finished.usage == rec.usage[1]
 
@@ -141,7 +144,9 @@ async def test_two_turns_replayed(rec: Recording, replay_server: ReplayServer) -
     assert cost is not None and cost.total > 0
 
 
-async def test_request_headers_carry_the_key_where_each_api_wants_it(replay_server) -> None:
+async def test_request_headers_carry_the_key_where_each_api_wants_it(
+    replay_server: ReplayServer,
+) -> None:
     for rec in RECORDINGS[::2] + RECORDINGS[3:]:
         replay_server.add(sse_reply(fixture(f"{rec.name}.turn2")[0]))
         await ask(rec, replay_server, [Message("user", QUESTION)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,8 +15,8 @@ from backends.remote.http_errors import parse_error_body, retry_after_hint, stat
 from backends.remote.openai_compat import OpenAIChatBackend, OpenAICompatBackend
 from backends.remote.wire import HttpCall, MalformedEvent, ParsedEnd, StreamParser, WireFormat
 from backends.request import ChatRequest
-from tests.remote.chat_support import SECRET, chat, make_backend, notes, run
-from tests.support.replay_server import json_reply, ndjson_reply
+from tests.openai_compat.chat_support import SECRET, chat, make_backend, notes, run
+from tests.support.replay_server import ReplayServer, json_reply, ndjson_reply
 
 
 class LineParser(StreamParser):
@@ -59,20 +60,23 @@ class LineBackend(HTTPBackend):
     def make_wire(self) -> WireFormat:
         return LineWire(self)
 
-    def parse_models(self, data):
+    def parse_models(self, data: Any) -> list[str]:
         return [m["name"] for m in data["models"]]
 
 
-async def test_ndjson_framing_and_a_malformed_line(replay_server):
+async def test_ndjson_framing_and_a_malformed_line(replay_server: ReplayServer) -> None:
     lines = b'{"t": "a"}\n\n{"t": "b"}\nnot json\n[1]\n{"t": "c"}\n{"done": true}\n{"t": "x"}\n'
     replay_server.add(ndjson_reply(lines))
     reply, events = await run(make_backend(LineBackend, replay_server), chat("p"))
     assert reply.text == "abc"  # stops reading at the terminator
+    assert reply.finished is not None
     assert reply.finished.skipped_events == 2 and len(notes(events, "skipped")) == 1
     assert replay_server.requests[0].json == {"prompt": "p"}
 
 
-async def test_models_are_listed_cached_and_fall_back_to_the_configured_model(replay_server):
+async def test_models_are_listed_cached_and_fall_back_to_the_configured_model(
+    replay_server: ReplayServer,
+) -> None:
     replay_server.add(json_reply(200, {"models": [{"name": "qwen3"}, {"name": "llama3"}]}))
     backend = make_backend(LineBackend, replay_server, model="mine")
     assert await backend.list_models() == ["qwen3", "llama3"]
@@ -87,7 +91,9 @@ async def test_models_are_listed_cached_and_fall_back_to_the_configured_model(re
     await other.aclose()
 
 
-async def test_check_reports_a_rejected_key_and_passes_when_reachable(replay_server):
+async def test_check_reports_a_rejected_key_and_passes_when_reachable(
+    replay_server: ReplayServer,
+) -> None:
     replay_server.add(json_reply(401, {"error": {"message": "bad key"}}))
     replay_server.add(json_reply(200, {"data": [{"id": "m"}]}))
     backend = make_backend(OpenAIChatBackend, replay_server, key_env="OPENAI_API_KEY")
@@ -96,21 +102,21 @@ async def test_check_reports_a_rejected_key_and_passes_when_reachable(replay_ser
     await backend.aclose()
 
 
-def test_options_reject_unknown_fields():
+def test_options_reject_unknown_fields() -> None:
     with pytest.raises(ValidationError):
-        OpenAICompatBackend.Options(nope=1)
+        OpenAICompatBackend.Options(nope=1)  # type: ignore[call-arg]  # the unknown field is the test
     assert issubclass(OpenAICompatBackend.Options, HTTPOptions)
     assert HTTPOptions().stall_timeout_s == 60
 
 
-async def test_keys_are_redacted_from_error_text(replay_server):
+async def test_keys_are_redacted_from_error_text(replay_server: ReplayServer) -> None:
     replay_server.add(json_reply(400, {"error": {"message": f"bad request for key {SECRET}"}}))
     reply, _ = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
     assert isinstance(reply.finished, Finished) and reply.finished.stop_reason is StopReason.ERROR
     assert SECRET not in str(reply.finished.error)
 
 
-def test_retry_hints():
+def test_retry_hints() -> None:
     assert retry_after_hint({"Retry-After-Ms": "1500", "retry-after": "9"}) == 1.5
     assert retry_after_hint({"retry-after": "7"}) == 7.0
     assert retry_after_hint({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
@@ -119,8 +125,8 @@ def test_retry_hints():
     assert retry_after_hint({}, b"{}") is None
 
 
-def test_status_error_meanings():
-    def kind(status, message="m", code=""):
+def test_status_error_meanings() -> None:
+    def kind(status: int, message: str = "m", code: str = "") -> str:
         return status_error(status, message, code, provider="P", model="M", key_env="K").kind
 
     assert kind(401) == kind(403) == "AuthError"

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from backends.errors import ModelNotFound, Overloaded, ProviderError, RateLimited
+from backends.errors import ModelNotFound, Overloaded, PonderError, ProviderError, RateLimited
 from backends.events import StopReason, Usage
 from backends.remote.ollama import OllamaOptions, OllamaWire
 from backends.request import Message
-from tests.remote_adapters.support import ndjson_frames, request, run
+from tests.providers.support import Run, ndjson_frames, request, run
 
 
 def wire(model: str = "qwen3", **options: object) -> OllamaWire:
@@ -42,7 +42,7 @@ def documented(done: dict | None = None) -> bytes:
     )  # fmt: skip
 
 
-def parse(body: bytes):
+def parse(body: bytes) -> Run:
     return run(wire().parser(request("hi")), ndjson_frames(body))
 
 
@@ -66,6 +66,7 @@ def test_usage_and_server_timings_from_the_done_line() -> None:
 def test_missing_prompt_count_is_unknown_not_zero_tokens() -> None:
     done = {k: v for k, v in DONE.items() if k != "prompt_eval_count"}
     end = parse(documented(done)).end
+    assert end.usage is not None
     assert end.usage.input == 0 and end.extra["input_unknown"] is True
     assert "input_unknown" not in parse(documented()).end.extra
 
@@ -106,7 +107,9 @@ def test_cut_stream_has_no_stop_reason_and_bad_lines_are_skipped() -> None:
         ("gpt-oss:20b", None, None, None),
     ],
 )
-def test_budget_maps_to_think(model, budget, think, num_predict) -> None:
+def test_budget_maps_to_think(
+    model: str, budget: int | None, think: bool | str | None, num_predict: int | None
+) -> None:
     body = wire(model).build(request("hi", budget=budget)).json
     assert body.get("think") == think
     assert body.get("options", {}).get("num_predict") == num_predict
@@ -150,6 +153,6 @@ def test_thinking_not_supported_points_at_the_option() -> None:
 
 @pytest.mark.parametrize(("status", "kind"), [(429, RateLimited), (500, Overloaded),
                                               (502, Overloaded)])  # fmt: skip
-def test_status_errors(status, kind) -> None:
+def test_status_errors(status: int, kind: type[PonderError]) -> None:
     error = wire().error_for_status(status, b'{"error": "busy"}', {})
     assert isinstance(error, kind) and error.retryable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,10 @@ from backends.errors import (
 from backends.events import StopReason, Usage
 from backends.remote.anthropic import AnthropicOptions, AnthropicWire, resolve_mode
 from backends.request import Message
-from tests.remote_adapters.support import (
+from tests.providers.support import (
     QUESTION,
     SYSTEM,
+    Run,
     fixture,
     raw_events,
     request,
@@ -40,7 +42,7 @@ def wire(model: str = MODEL, **options: object) -> AnthropicWire:
     return AnthropicWire(model, api_key="sk-ant-test", options=AnthropicOptions(**options))
 
 
-def parse(body: bytes, model: str = MODEL):
+def parse(body: bytes, model: str = MODEL) -> Run:
     return run(wire(model).parser(request("hi")), sse_frames(body))
 
 
@@ -172,6 +174,7 @@ def test_redacted_thinking_is_kept_and_unsigned_thinking_dropped() -> None:
         b'{"type": "redacted_thinking", "data": "EmwKAhgB"}',
     )
     result = parse(body)
+    assert result.end.continuation is not None
     assert result.end.continuation["content"][0] == {"type": "redacted_thinking",
                                                      "data": "EmwKAhgB"}  # fmt: skip
     cut = sse_frames(thinking_then_text())
@@ -183,6 +186,7 @@ def test_redacted_thinking_is_kept_and_unsigned_thinking_dropped() -> None:
 def test_thinking_without_an_answer_is_not_sent_back() -> None:
     frames = sse_frames(thinking_then_text())[:7]  # cut after the signed thinking block
     cont = run(wire().parser(request("hi")), frames).end.continuation
+    assert cont is not None
     assert [b["type"] for b in cont["content"]] == ["thinking"]
     body = wire().build(request("hi", Message("assistant", "", "Two", cont), "again")).json
     assert [m["role"] for m in body["messages"]] == ["user", "user"]
@@ -262,7 +266,9 @@ def test_prompt_cache_can_be_turned_off() -> None:
         (None, None, 8192),
     ],
 )
-def test_budget_on_manual_models(budget, thinking, max_tokens) -> None:
+def test_budget_on_manual_models(
+    budget: int | None, thinking: dict[str, Any] | None, max_tokens: int
+) -> None:
     body = wire().build(request("hi", budget=budget)).json
     assert body.get("thinking") == thinking
     assert body["max_tokens"] == max_tokens
@@ -285,7 +291,9 @@ def test_max_tokens_is_raised_above_the_budget() -> None:
         ("claude-opus-4-7", 20000, {"type": "adaptive", "display": "summarized"}, "high"),
     ],
 )
-def test_budget_on_adaptive_models(model, budget, thinking, effort) -> None:
+def test_budget_on_adaptive_models(
+    model: str, budget: int | None, thinking: dict[str, Any], effort: str | None
+) -> None:
     body = wire(model).build(request("hi", budget=budget)).json
     assert body["thinking"] == thinking
     assert body.get("output_config", {}).get("effort") == effort
@@ -350,7 +358,7 @@ def test_spend_limit_is_not_retried() -> None:
 
 
 @pytest.mark.parametrize(("status", "kind"), [(500, "api_error"), (529, "overloaded_error")])
-def test_server_errors_and_overload_are_retryable(status, kind) -> None:
+def test_server_errors_and_overload_are_retryable(status: int, kind: str) -> None:
     error = wire().error_for_status(status, envelope(kind, "Overloaded"), {})
     assert isinstance(error, Overloaded) and error.retryable
 

@@ -23,7 +23,7 @@ from backends.remote.openai_compat import (
     OpenRouterBackend,
 )
 from backends.remote.wire import MalformedEvent
-from tests.remote.chat_support import chat, make_backend, run
+from tests.openai_compat.chat_support import chat, make_backend, run
 from tests.support.replay_server import Drop, ReplayServer, Reply, load_fixture, split_events
 
 FIXTURES = {
@@ -46,7 +46,7 @@ def server() -> Iterator[ReplayServer]:
 
 
 @st.composite
-def damage(draw, size: int):
+def damage(draw: st.DrawFn, size: int) -> tuple[str, int, bytes, list[int]]:
     """(kind, position, junk, split points) for a body of ``size`` bytes."""
     kind = draw(st.sampled_from(["none", "truncate", "replace", "insert", "delete"]))
     position = draw(st.integers(0, size - 1))
@@ -96,7 +96,9 @@ def steps_for(body: bytes, cuts: list[int], truncate_at: int | None) -> list:
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
-def test_split_and_corrupted_streams_never_lose_or_duplicate_text(server, name):
+def test_split_and_corrupted_streams_never_lose_or_duplicate_text(
+    server: ReplayServer, name: str
+) -> None:
     fixture = load_fixture(name)
     backend_class = FIXTURES[name]
     body = fixture.body
@@ -106,7 +108,7 @@ def test_split_and_corrupted_streams_never_lose_or_duplicate_text(server, name):
     @settings(max_examples=25, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
     @given(damage(len(body)))
-    def check(case):
+    def check(case: tuple[str, int, bytes, list[int]]) -> None:
         kind, position, junk, cuts = case
         damaged = corrupt(body, kind, position, junk)
         truncate_at = position if kind == "truncate" else None
@@ -124,9 +126,11 @@ def test_split_and_corrupted_streams_never_lose_or_duplicate_text(server, name):
         assert len(reply.thinking) <= len(full_thinking) + len(junk)
         if kind == "none":
             assert (reply.thinking, reply.text) == (full_thinking, full_text)
+            assert reply.finished is not None
             assert reply.finished.stop_reason is StopReason.STOP
             assert reply.finished.skipped_events == 0
         if kind == "truncate":
+            assert reply.finished is not None
             assert reply.finished.stop_reason in (StopReason.INTERRUPTED, StopReason.STOP)
 
     check()

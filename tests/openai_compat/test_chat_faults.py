@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from backends.errors import (
@@ -25,7 +27,7 @@ from backends.remote.openai_compat import (
 )
 from backends.request import Message
 from tests.conftest import free_port
-from tests.remote.chat_support import (
+from tests.openai_compat.chat_support import (
     DONE,
     SECRET,
     chat,
@@ -36,7 +38,9 @@ from tests.remote.chat_support import (
     text_stream,
 )
 from tests.support.replay_server import (
+    Drop,
     Pause,
+    ReplayServer,
     Reply,
     drop_after,
     inject_after_event,
@@ -49,7 +53,9 @@ from tests.support.replay_server import (
 )
 
 
-def error_body(message: str, code: str | int | None = None, type_: str = "invalid_request_error"):
+def error_body(
+    message: str, code: str | int | None = None, type_: str = "invalid_request_error"
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": None, "code": code}}
 
 
@@ -57,12 +63,15 @@ def error_body(message: str, code: str | int | None = None, type_: str = "invali
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_auth_failure_names_the_env_var_and_hides_the_key(replay_server, status):
+async def test_auth_failure_names_the_env_var_and_hides_the_key(
+    replay_server: ReplayServer, status: int
+) -> None:
     message = f"Incorrect API key provided: {SECRET}."
     replay_server.add(json_reply(status, error_body(message, "invalid_api_key")))
     backend = make_backend(OpenAIChatBackend, replay_server, key_env="OPENAI_API_KEY")
     reply, _ = await run(backend, chat("hi"))
 
+    assert reply.finished is not None
     error = reply.finished.error
     assert isinstance(error, AuthError)
     assert reply.finished.stop_reason is StopReason.ERROR
@@ -71,7 +80,7 @@ async def test_auth_failure_names_the_env_var_and_hides_the_key(replay_server, s
     assert len(replay_server.requests) == 1  # never retried
 
 
-async def test_missing_key_raises_before_any_event(replay_server):
+async def test_missing_key_raises_before_any_event(replay_server: ReplayServer) -> None:
     backend = make_backend(DeepSeekBackend, replay_server, key=None, key_env="DEEPSEEK_API_KEY")
     events = []
     with pytest.raises(AuthError, match="DEEPSEEK_API_KEY"):
@@ -81,10 +90,11 @@ async def test_missing_key_raises_before_any_event(replay_server):
     assert await backend.check() == "set DEEPSEEK_API_KEY"
 
 
-async def test_unknown_model_is_named(replay_server):
+async def test_unknown_model_is_named(replay_server: ReplayServer) -> None:
     body = error_body("The model `gpt-9` does not exist", "model_not_found")
     replay_server.add(json_reply(404, body))
     reply, _ = await run(make_backend(OpenAIChatBackend, replay_server, model="gpt-9"), chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, ModelNotFound)
     assert "'gpt-9'" in reply.finished.error.message
 
@@ -110,17 +120,19 @@ async def test_unknown_model_is_named(replay_server):
     ],
     ids=["openai", "llama.cpp"],
 )
-async def test_context_too_long_says_so(replay_server, body):
+async def test_context_too_long_says_so(replay_server: ReplayServer, body: dict[str, Any]) -> None:
     replay_server.add(json_reply(400, body))
     reply, _ = await run(make_backend(LlamaServerBackend, replay_server), chat("long"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, ContextTooLong)
     assert "too long" in str(reply.finished.error)
     assert len(replay_server.requests) == 1
 
 
-async def test_other_client_errors_are_provider_errors(replay_server):
+async def test_other_client_errors_are_provider_errors(replay_server: ReplayServer) -> None:
     replay_server.add(json_reply(400, error_body("temperature must be <= 2", "invalid_value")))
     reply, _ = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, ProviderError)
     assert "temperature must be <= 2" in reply.finished.error.message
 
@@ -128,13 +140,14 @@ async def test_other_client_errors_are_provider_errors(replay_server):
 # ----- 429 ------------------------------------------------------------------------------------
 
 
-async def test_429_waits_retry_after_then_succeeds(replay_server):
+async def test_429_waits_retry_after_then_succeeds(replay_server: ReplayServer) -> None:
     limited = error_body("Rate limit reached", "rate_limit_exceeded", "requests")
     replay_server.add(json_reply(429, limited, headers={"retry-after-ms": "200"}))
     replay_server.add(json_reply(429, limited, headers={"retry-after": "0"}))
     replay_server.add(sse_reply(text_stream("Hi", " there")))
     reply, events = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
 
+    assert reply.finished is not None
     assert reply.text == "Hi there" and reply.finished.stop_reason is StopReason.STOP
     retrying = notes(events, "retrying")
     assert [n.wait_s for n in retrying] == [0.2, 0.0]  # the server's hints, honoured
@@ -143,22 +156,28 @@ async def test_429_waits_retry_after_then_succeeds(replay_server):
     assert len(replay_server.requests) == 3
 
 
-async def test_429_gives_up_with_a_clear_error_after_bounded_retries(replay_server):
+async def test_429_gives_up_with_a_clear_error_after_bounded_retries(
+    replay_server: ReplayServer,
+) -> None:
     limited = json_reply(429, error_body("slow down", "rate_limit_exceeded"), {"retry-after": "0"})
     replay_server.set_default(limited)
     backend = make_backend(OpenRouterBackend, replay_server, max_retries=2)
     reply, events = await run(backend, chat("x"))
 
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, RateLimited)
     assert "gave up after 2 retries" in str(reply.finished.error)
     assert len(notes(events, "retrying")) == 2 and len(replay_server.requests) == 3
 
 
-async def test_429_hint_beyond_the_wait_bound_is_not_waited_for(replay_server):
+async def test_429_hint_beyond_the_wait_bound_is_not_waited_for(
+    replay_server: ReplayServer,
+) -> None:
     replay_server.add(json_reply(429, error_body("wait", "rate_limit_exceeded"),
                                  {"retry-after": "120"}))  # fmt: skip
     backend = make_backend(OpenAIChatBackend, replay_server, max_retry_wait_s=5)
     reply, events = await run(backend, chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, RateLimited)
     assert reply.finished.error.retry_after == 120
     assert "asks to wait 120s" in reply.finished.error.hint
@@ -178,9 +197,12 @@ async def test_429_hint_beyond_the_wait_bound_is_not_waited_for(replay_server):
     ],
     ids=["insufficient_quota", "402"],
 )
-async def test_quota_exhausted_is_not_retried(replay_server, status, body):
+async def test_quota_exhausted_is_not_retried(
+    replay_server: ReplayServer, status: int, body: dict[str, Any]
+) -> None:
     replay_server.set_default(json_reply(status, body))
     reply, events = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, QuotaExceeded)
     assert notes(events, "retrying") == [] and len(replay_server.requests) == 1
 
@@ -189,30 +211,37 @@ async def test_quota_exhausted_is_not_retried(replay_server, status, body):
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 529])
-async def test_server_errors_retry_with_backoff_before_the_first_token(replay_server, status):
+async def test_server_errors_retry_with_backoff_before_the_first_token(
+    replay_server: ReplayServer, status: int
+) -> None:
     overloaded = json_reply(status, error_body("Overloaded", None, "server_error"))
     replay_server.add(overloaded)
     replay_server.add(overloaded)
     replay_server.add(sse_reply(text_stream("Fine.")))
     reply, events = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
 
+    assert reply.finished is not None
     assert reply.text == "Fine." and reply.finished.error is None
     waits = [n.wait_s for n in notes(events, "retrying")]
     assert len(waits) == 2
+    assert waits[0] is not None and waits[1] is not None
     # 0.01 s then 0.02 s, each with +-25 % jitter: exponential backoff.
     assert 0.0075 <= waits[0] <= 0.0125 and 0.015 <= waits[1] <= 0.025
     assert len(replay_server.requests) == 3
 
 
-async def test_server_errors_give_up_after_max_retries(replay_server):
+async def test_server_errors_give_up_after_max_retries(replay_server: ReplayServer) -> None:
     replay_server.set_default(json_reply(503, error_body("down", None, "server_error")))
     backend = make_backend(OpenAIChatBackend, replay_server, max_retries=3)
     reply, _ = await run(backend, chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, Overloaded)
     assert len(replay_server.requests) == 4
 
 
-async def test_error_after_text_is_never_retried_and_text_is_not_duplicated(replay_server):
+async def test_error_after_text_is_never_retried_and_text_is_not_duplicated(
+    replay_server: ReplayServer,
+) -> None:
     error = {"error": {"code": 502, "message": "Upstream error", "metadata": {}}}
     body = chunk({"content": "Partial"}) + chunk({"content": ""}, "error", **error) + DONE
     replay_server.add(sse_reply(body))
@@ -221,12 +250,13 @@ async def test_error_after_text_is_never_retried_and_text_is_not_duplicated(repl
 
     assert reply.text == "Partial"
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Partial"]
+    assert reply.finished is not None
     assert reply.finished.stop_reason is StopReason.ERROR
     assert isinstance(reply.finished.error, Overloaded)
     assert len(replay_server.requests) == 1
 
 
-async def test_in_stream_error_before_any_token_is_retried(replay_server):
+async def test_in_stream_error_before_any_token_is_retried(replay_server: ReplayServer) -> None:
     error = {"error": {"code": 429, "message": "Rate limit exceeded",
                        "metadata": {"error_type": "rate_limit_exceeded"}}}  # fmt: skip
     replay_server.add(sse_reply(chunk({"content": ""}, "error", **error) + DONE))
@@ -238,7 +268,9 @@ async def test_in_stream_error_before_any_token_is_retried(replay_server):
 # ----- interrupted streams ------------------------------------------------------------------
 
 
-async def test_disconnect_mid_stream_keeps_partial_output_and_retry_works(replay_server):
+async def test_disconnect_mid_stream_keeps_partial_output_and_retry_works(
+    replay_server: ReplayServer,
+) -> None:
     fixture = load_fixture("llamacpp_gptoss20b_reasoning.turn1")
     cut = len(b"".join(split_events(fixture.body)[:6])) + 20
     replay_server.add(drop_after(fixture.body, cut))
@@ -247,51 +279,64 @@ async def test_disconnect_mid_stream_keeps_partial_output_and_retry_works(replay
     reply, events = await run(backend, chat("x"))
 
     assert reply.thinking == "We need to call function"
+    assert reply.finished is not None
     assert reply.finished.stop_reason is StopReason.INTERRUPTED
     assert isinstance(reply.finished.error, ConnectionLost)
     assert "dropped" in reply.finished.error.message
     assert notes(events, "retrying") == [] and len(replay_server.requests) == 1
 
     again, _ = await run(make_backend(LlamaServerBackend, replay_server, key=None), chat("x"))
+    assert again.finished is not None
     assert again.finished.stop_reason is StopReason.STOP
     assert again.thinking.startswith("We need to call function 'weather'")
 
 
-async def test_stream_without_finish_reason_is_interrupted(replay_server):
+async def test_stream_without_finish_reason_is_interrupted(replay_server: ReplayServer) -> None:
     # llama-cpp-python's server ends a reply cut off by a second request like this.
     replay_server.add(sse_reply(without_finish(text_stream("Half", " a"))))
     reply, _ = await run(make_backend(LlamaServerBackend, replay_server), chat("x"))
     assert reply.text == "Half a"
+    assert reply.finished is not None
     assert reply.finished.stop_reason is StopReason.INTERRUPTED
+    assert reply.finished.error is not None
     assert "without a finish reason" in reply.finished.error.message
+    assert reply.finished.usage is not None
     assert reply.finished.usage.estimated  # the text so far is still metered
 
 
-async def test_stall_is_detected_and_partial_output_kept(replay_server):
+async def test_stall_is_detected_and_partial_output_kept(replay_server: ReplayServer) -> None:
     body = text_stream("Before", " stall", thinking=("hmm",))
     cut = len(b"".join(split_events(body)[:2]))
     replay_server.add(stall_after(body, cut, seconds=30))
     backend = make_backend(LlamaServerBackend, replay_server, stall_timeout_s=0.3)
     reply, _ = await run(backend, chat("x"))
     assert (reply.thinking, reply.text) == ("hmm", "Before")
+    assert reply.finished is not None
     assert reply.finished.stop_reason is StopReason.INTERRUPTED
     assert isinstance(reply.finished.error, ConnectionLost)
     assert "stalled" in reply.finished.error.message
 
 
-async def test_comments_keep_a_slow_stream_alive(replay_server):
+async def test_comments_keep_a_slow_stream_alive(replay_server: ReplayServer) -> None:
     pings = [step for _ in range(4) for step in (Pause(0.1), b": ping\n\n")]
-    steps = [chunk({"content": "a"}), *pings, chunk({"content": "b"}, "stop"), DONE]
+    steps: list[bytes | Pause | Drop] = [
+        chunk({"content": "a"}),
+        *pings,
+        chunk({"content": "b"}, "stop"),
+        DONE,
+    ]
     replay_server.add(Reply(200, {"content-type": "text/event-stream"}, steps))
     backend = make_backend(LlamaServerBackend, replay_server, stall_timeout_s=0.25)
     reply, _ = await run(backend, chat("x"))
+    assert reply.finished is not None
     assert reply.text == "ab" and reply.finished.stop_reason is StopReason.STOP
 
 
-async def test_unreachable_url_says_what_to_check():
+async def test_unreachable_url_says_what_to_check() -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     backend = make_backend(LlamaServerBackend, base_url=url, key=None)
     reply, _ = await run(backend, chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, Unreachable)
     assert url in reply.finished.error.message
     assert "running" in reply.finished.error.hint
@@ -302,7 +347,7 @@ async def test_unreachable_url_says_what_to_check():
 # ----- malformed and unknown events ---------------------------------------------------------
 
 
-async def test_malformed_events_are_skipped_and_counted(replay_server):
+async def test_malformed_events_are_skipped_and_counted(replay_server: ReplayServer) -> None:
     fixture = load_fixture("openrouter_claude_haiku45_reasoning.turn2")
     body = inject_after_event(fixture.body, 5, b"data: {not json\n\n")
     body = inject_after_event(body, 9, b'data: {"choices": "nope"}\n\nevent: odd\ndata: 42\n\n')
@@ -314,22 +359,30 @@ async def test_malformed_events_are_skipped_and_counted(replay_server):
     replay_server.add(sse_reply(fixture.body))
     clean, _ = await run(make_backend(OpenRouterBackend, replay_server), chat("x"))
     assert reply.text == clean.text  # nothing lost, nothing added
+    assert reply.finished is not None
     assert reply.finished.skipped_events == 4
     assert len(notes(events, "skipped")) == 1
     assert reply.finished.stop_reason is StopReason.STOP
+    assert clean.finished is not None
     assert reply.finished.usage == clean.finished.usage
 
 
-async def test_non_event_stream_body_is_a_bad_response(replay_server):
+async def test_non_event_stream_body_is_a_bad_response(replay_server: ReplayServer) -> None:
     replay_server.add(Reply(200, {"content-type": "text/html"}, [b"<html>login</html>"]))
     reply, _ = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
+    assert reply.finished is not None
     assert isinstance(reply.finished.error, BadResponse)
     assert "<html>login" in reply.finished.error.hint
 
 
-async def test_assistant_history_is_sent_in_order(replay_server):
+async def test_assistant_history_is_sent_in_order(replay_server: ReplayServer) -> None:
     replay_server.add(sse_reply(text_stream("ok")))
-    history = [Message("system", "S"), Message("user", "U1"), Message("assistant", "A1"), "U2"]
+    history: list[Message | str] = [
+        Message("system", "S"),
+        Message("user", "U1"),
+        Message("assistant", "A1"),
+        "U2",
+    ]
     await run(make_backend(DeepSeekBackend, replay_server), chat(*history))
     sent = replay_server.requests[0].json["messages"]
     assert sent == [
@@ -352,10 +405,14 @@ async def test_assistant_history_is_sent_in_order(replay_server):
     ],
     ids=["openai", "old-vllm-flat", "finish-error-without-object"],
 )  # fmt: skip
-async def test_in_stream_error_after_text_keeps_the_text(replay_server, raw, kind):
+async def test_in_stream_error_after_text_keeps_the_text(
+    replay_server: ReplayServer, raw: bytes, kind: str
+) -> None:
     replay_server.add(sse_reply(chunk({"content": "So far"}) + raw + DONE))
     reply, _ = await run(make_backend(OpenAIChatBackend, replay_server), chat("x"))
     assert reply.text == "So far"
+    assert reply.finished is not None
     assert reply.finished.stop_reason is StopReason.ERROR
+    assert reply.finished.error is not None
     assert reply.finished.error.kind == kind
     assert len(replay_server.requests) == 1

@@ -8,6 +8,8 @@ before the first token, never after it), disconnect, missing finish, stall, malf
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 
 from backends.budget import Budget
@@ -23,8 +25,10 @@ from backends.errors import (
 from backends.events import Finished, StatusNote, StopReason, StreamEvent
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message
-from tests.remote_adapters.families import CONTEXT_MESSAGES, FAMILIES, IDS, KEY_ENV, SECRET, Family
+from tests.providers.families import CONTEXT_MESSAGES, FAMILIES, IDS, KEY_ENV, SECRET, Family
 from tests.support.replay_server import ReplayServer, drop_after, json_reply, stall_after
+
+E = TypeVar("E", bound=PonderError)
 
 pytestmark = pytest.mark.parametrize("family", FAMILIES, ids=IDS)
 
@@ -45,7 +49,7 @@ def notes(reply: Reply, kind: str) -> list[StatusNote]:
     return [note for note in reply.notes if note.kind == kind]
 
 
-def assert_error(finished: Finished, kind: type[PonderError]) -> PonderError:
+def assert_error(finished: Finished, kind: type[E]) -> E:
     assert finished.stop_reason is StopReason.ERROR
     assert isinstance(finished.error, kind), finished.error
     assert SECRET not in str(finished.error)
@@ -84,7 +88,9 @@ async def test_context_too_long(family: Family, replay_server: ReplayServer) -> 
     assert len(replay_server.requests) == 1
 
 
-async def test_rate_limit_is_retried_with_the_hint(family, replay_server: ReplayServer) -> None:
+async def test_rate_limit_is_retried_with_the_hint(
+    family: Family, replay_server: ReplayServer
+) -> None:
     replay_server.add(family.error_reply("rate", "slow down", family.retry_hint))
     replay_server.add(family.reply())
     reply, finished = await ask(family, replay_server)
@@ -95,7 +101,9 @@ async def test_rate_limit_is_retried_with_the_hint(family, replay_server: Replay
     assert len(replay_server.requests) == 2 and finished.extra["retries"] == 1
 
 
-async def test_rate_limit_with_a_long_hint_gives_up(family, replay_server: ReplayServer) -> None:
+async def test_rate_limit_with_a_long_hint_gives_up(
+    family: Family, replay_server: ReplayServer
+) -> None:
     hint = {"retry-after": "3600"}
     status, code = family.codes["rate"]
     body = family.error(status, code, "slow down")
@@ -108,7 +116,9 @@ async def test_rate_limit_with_a_long_hint_gives_up(family, replay_server: Repla
     assert len(replay_server.requests) == 1
 
 
-async def test_overload_is_retried_before_output(family, replay_server: ReplayServer) -> None:
+async def test_overload_is_retried_before_output(
+    family: Family, replay_server: ReplayServer
+) -> None:
     replay_server.add(family.error_reply("overload", "overloaded"))
     replay_server.add(family.reply())
     reply, finished = await ask(family, replay_server)
@@ -117,7 +127,7 @@ async def test_overload_is_retried_before_output(family, replay_server: ReplaySe
     assert len(notes(reply, "retrying")) == 1 and len(replay_server.requests) == 2
 
 
-async def test_error_after_text_is_not_retried(family, replay_server: ReplayServer) -> None:
+async def test_error_after_text_is_not_retried(family: Family, replay_server: ReplayServer) -> None:
     cut = family.first_text_end()
     replay_server.add(family.reply(family.body[:cut] + family.stream_error))
     replay_server.add(family.reply())  # must not be fetched
@@ -127,7 +137,9 @@ async def test_error_after_text_is_not_retried(family, replay_server: ReplayServ
     assert len(replay_server.requests) == 1 and notes(reply, "retrying") == []
 
 
-async def test_in_stream_overload_before_text_is_retried(family, replay_server) -> None:
+async def test_in_stream_overload_before_text_is_retried(
+    family: Family, replay_server: ReplayServer
+) -> None:
     replay_server.add(family.reply(family.stream_error))
     replay_server.add(family.reply())
     reply, finished = await ask(family, replay_server)
@@ -137,7 +149,7 @@ async def test_in_stream_overload_before_text_is_retried(family, replay_server) 
     assert len(replay_server.requests) == 2
 
 
-async def test_disconnect_keeps_partial_output(family, replay_server: ReplayServer) -> None:
+async def test_disconnect_keeps_partial_output(family: Family, replay_server: ReplayServer) -> None:
     replay_server.add(drop_after(family.body, family.first_text_end() + 5))
     reply, finished = await ask(family, replay_server)
     assert finished.stop_reason is StopReason.INTERRUPTED
@@ -145,7 +157,9 @@ async def test_disconnect_keeps_partial_output(family, replay_server: ReplayServ
     assert (reply.thinking, reply.text) == (family.thinking, family.first)
 
 
-async def test_stream_without_finish_is_interrupted(family, replay_server) -> None:
+async def test_stream_without_finish_is_interrupted(
+    family: Family, replay_server: ReplayServer
+) -> None:
     replay_server.add(family.reply(family.unfinished()))
     reply, finished = await ask(family, replay_server)
     assert finished.stop_reason is StopReason.INTERRUPTED
@@ -153,7 +167,7 @@ async def test_stream_without_finish_is_interrupted(family, replay_server) -> No
     assert reply.thinking == family.thinking and reply.text.startswith(family.first)
 
 
-async def test_stall_keeps_partial_output(family, replay_server: ReplayServer) -> None:
+async def test_stall_keeps_partial_output(family: Family, replay_server: ReplayServer) -> None:
     replay_server.add(stall_after(family.body, family.first_text_end(), seconds=30))
     reply, finished = await ask(family, replay_server, stall_timeout_s=0.3)
     assert finished.stop_reason is StopReason.INTERRUPTED
@@ -161,7 +175,9 @@ async def test_stall_keeps_partial_output(family, replay_server: ReplayServer) -
     assert (reply.thinking, reply.text) == (family.thinking, family.first)
 
 
-async def test_malformed_event_is_skipped_and_counted(family, replay_server) -> None:
+async def test_malformed_event_is_skipped_and_counted(
+    family: Family, replay_server: ReplayServer
+) -> None:
     events = family.events()
     body = b"".join([*events[:2], family.malformed(), *events[2:]])
     replay_server.add(family.reply(body))
@@ -171,7 +187,7 @@ async def test_malformed_event_is_skipped_and_counted(family, replay_server) -> 
     assert len(notes(reply, "skipped")) == 1
 
 
-async def test_overload_retries_are_bounded(family, replay_server: ReplayServer) -> None:
+async def test_overload_retries_are_bounded(family: Family, replay_server: ReplayServer) -> None:
     for _ in range(3):
         replay_server.add(family.error_reply("overload", "overloaded"))
     _, finished = await ask(family, replay_server, max_retries=2)

@@ -22,8 +22,9 @@ from backends.remote.anthropic import AnthropicWire
 from backends.remote.gemini import GeminiWire
 from backends.remote.ollama import OllamaWire
 from backends.remote.openai_responses import ResponsesWire
-from backends.remote.wire import StreamParser
-from tests.remote_adapters.support import (
+from backends.remote.wire import StreamParser, WireFormat
+from tests.providers.support import (
+    Run,
     fixture,
     ndjson_frames,
     raw_events,
@@ -31,7 +32,7 @@ from tests.remote_adapters.support import (
     run,
     sse_frames,
 )
-from tests.remote_adapters.test_ollama import documented
+from tests.providers.test_ollama import documented
 
 
 def anthropic_text(event: dict) -> list[str]:
@@ -60,10 +61,10 @@ class Stream:
     text_of: Callable[[dict], list[str]]
     ndjson: bool = False
 
-    def frames(self, body: bytes, cuts: list[int] | None = None):
+    def frames(self, body: bytes, cuts: list[int] | None = None) -> list[tuple[str, str | None]]:
         return ndjson_frames(body, cuts) if self.ndjson else sse_frames(body, cuts)
 
-    def run(self, body: bytes, cuts: list[int] | None = None):
+    def run(self, body: bytes, cuts: list[int] | None = None) -> Run:
         return run(self.parser(), self.frames(body, cuts))
 
     def expected_deltas(self) -> list[str]:
@@ -73,7 +74,7 @@ class Stream:
         return [t for event in events or raw_events(self.body) for t in self.text_of(event)]
 
 
-def recorded(name: str, wire, text_of) -> Stream:
+def recorded(name: str, wire: WireFormat, text_of: Callable[[dict], list[str]]) -> Stream:
     return Stream(name, fixture(name)[0], lambda: wire.parser(request("hi", budget=2000)), text_of)
 
 

@@ -50,7 +50,7 @@ def sse_frames(body: bytes, chunks: Sequence[int] | None = None) -> list[tuple[s
     return frames
 
 
-def ndjson_frames(body: bytes, chunks: Sequence[int] | None = None) -> list[tuple[str, None]]:
+def ndjson_frames(body: bytes, chunks: Sequence[int] | None = None) -> list[tuple[str, str | None]]:
     """One frame per non-blank NDJSON line, as the transport frames them."""
     lines = _response(body, chunks, "application/x-ndjson").iter_lines()
     return [(line, None) for line in lines if line.strip()]
@@ -61,7 +61,7 @@ class Run:
     """What a parser produced for one stream."""
 
     events: list[StreamEvent] = field(default_factory=list)
-    end: ParsedEnd | None = None
+    end: ParsedEnd = field(default_factory=ParsedEnd)  # run() always sets it
     skipped: int = 0
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from backends.remote.http import HTTPBackend
 from backends.remote.openai_compat import (
     DeepSeekBackend,
     LlamaServerBackend,
@@ -18,14 +19,21 @@ from backends.remote.openai_compat import (
     OpenRouterBackend,
     VLLMBackend,
 )
-from tests.remote.chat_support import chat, make_backend, run, text_stream
-from tests.support.replay_server import sse_reply
+from tests.openai_compat.chat_support import chat, make_backend, run, text_stream
+from tests.support.replay_server import ReplayServer, sse_reply
 
 AUTO = None
 BASE = {"model", "messages", "stream", "stream_options"}
 
 
-def body_for(cls, budget: int | None, *, model: str = "m", max_tokens=None, **options) -> dict:
+def body_for(
+    cls: type[HTTPBackend],
+    budget: int | None,
+    *,
+    model: str = "m",
+    max_tokens: int | None = None,
+    **options: Any,
+) -> dict:
     backend = make_backend(cls, base_url="http://127.0.0.1:9/v1", model=model, **options)
     call = backend.wire.build(chat("hi", budget=budget, max_tokens=max_tokens))
     assert call.json["stream"] is True
@@ -33,9 +41,11 @@ def body_for(cls, budget: int | None, *, model: str = "m", max_tokens=None, **op
     return {k: v for k, v in call.json.items() if k not in BASE}
 
 
-def applied(cls, budget: int | None, **options: Any) -> str:
+def applied(cls: type[HTTPBackend], budget: int | None, **options: Any) -> str:
     backend = make_backend(cls, base_url="http://127.0.0.1:9/v1", **options)
-    return backend.wire.parser(chat("hi", budget=budget)).end().budget_applied
+    budget_applied = backend.wire.parser(chat("hi", budget=budget)).end().budget_applied
+    assert budget_applied is not None
+    return budget_applied
 
 
 OPENAI = [
@@ -47,18 +57,18 @@ OPENAI = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), OPENAI)
-def test_openai_gpt5_effort_buckets(budget, expected):
+def test_openai_gpt5_effort_buckets(budget: int | None, expected: dict[str, Any]) -> None:
     assert body_for(OpenAIChatBackend, budget, model="gpt-5") == expected
 
 
 @pytest.mark.parametrize(
     ("model", "zero"), [("gpt-5.1", "none"), ("gpt-5-mini", "minimal"), ("o3", "low")]
 )
-def test_openai_budget_zero_uses_the_lowest_effort_the_model_takes(model, zero):
+def test_openai_budget_zero_uses_the_lowest_effort_the_model_takes(model: str, zero: str) -> None:
     assert body_for(OpenAIChatBackend, 0, model=model) == {"reasoning_effort": zero}
 
 
-def test_openai_effort_is_clamped_to_the_model_and_not_sent_to_non_reasoning_models():
+def test_openai_effort_is_clamped_to_the_model_and_not_sent_to_non_reasoning_models() -> None:
     # o-series has no "minimal": 1000 of 5096 -> minimal -> clamped to low.
     assert body_for(OpenAIChatBackend, 1000, model="o4-mini")["reasoning_effort"] == "low"
     assert body_for(OpenAIChatBackend, 8000, model="gpt-4o") == {}  # no reasoning to budget
@@ -77,11 +87,11 @@ DEEPSEEK = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), DEEPSEEK)
-def test_deepseek_thinking_on_off(budget, expected):
+def test_deepseek_thinking_on_off(budget: int | None, expected: dict[str, Any]) -> None:
     assert body_for(DeepSeekBackend, budget) == expected
 
 
-def test_deepseek_max_effort_when_the_budget_is_nearly_all_output():
+def test_deepseek_max_effort_when_the_budget_is_nearly_all_output() -> None:
     body = body_for(DeepSeekBackend, 8000, max_tokens=8100)
     assert body["reasoning_effort"] == "max" and body["max_tokens"] == 8100
 
@@ -95,7 +105,7 @@ OPENROUTER = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), OPENROUTER)
-def test_openrouter_reasoning_max_tokens(budget, expected):
+def test_openrouter_reasoning_max_tokens(budget: int | None, expected: dict[str, Any]) -> None:
     assert body_for(OpenRouterBackend, budget) == expected
 
 
@@ -108,12 +118,12 @@ OPENROUTER_EFFORT = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), OPENROUTER_EFFORT)
-def test_openrouter_effort_only_models(budget, expected):
-    options = {"reasoning_mode": "effort", "reasoning_mandatory": True}
+def test_openrouter_effort_only_models(budget: int | None, expected: dict[str, Any]) -> None:
+    options: dict[str, Any] = {"reasoning_mode": "effort", "reasoning_mandatory": True}
     assert body_for(OpenRouterBackend, budget, **options) == expected
 
 
-def test_openrouter_budget_stays_below_max_tokens():
+def test_openrouter_budget_stays_below_max_tokens() -> None:
     body = body_for(OpenRouterBackend, 8000, max_tokens=4000)
     assert body == {"reasoning": {"max_tokens": 3999}, "max_tokens": 4000}
 
@@ -127,7 +137,7 @@ LLAMA_SERVER = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), LLAMA_SERVER)
-def test_llama_server_budget_fields(budget, expected):
+def test_llama_server_budget_fields(budget: int | None, expected: dict[str, Any]) -> None:
     assert body_for(LlamaServerBackend, budget) == expected
 
 
@@ -140,29 +150,29 @@ VLLM = [
 
 
 @pytest.mark.parametrize(("budget", "expected"), VLLM)
-def test_vllm_thinking_token_budget(budget, expected):
+def test_vllm_thinking_token_budget(budget: int | None, expected: dict[str, Any]) -> None:
     assert body_for(VLLMBackend, budget) == expected
 
 
-def test_vllm_granite_style_switch():
+def test_vllm_granite_style_switch() -> None:
     body = body_for(VLLMBackend, 0, thinking_switch="thinking")
     assert body == {"chat_template_kwargs": {"thinking": False}}
 
 
 @pytest.mark.parametrize("budget", [AUTO, 0, 1000, 8000])
-def test_openai_compat_sends_no_budget_unless_configured(budget):
+def test_openai_compat_sends_no_budget_unless_configured(budget: int | None) -> None:
     assert body_for(OpenAICompatBackend, budget, max_tokens=64) == {"max_tokens": 64}
     assert OpenAICompatBackend.capabilities.budget_precision == "none"
 
 
-def test_openai_compat_configured_budget_format():
+def test_openai_compat_configured_budget_format() -> None:
     body = body_for(OpenAICompatBackend, 1000, budget_format="llama-server")
     assert body == {"thinking_budget_tokens": 1000, "max_tokens": 5096}
     backend = make_backend(OpenAICompatBackend, base_url="http://x/v1", budget_format="vllm")
     assert backend.capabilities.budget_precision == "exact"
 
 
-def test_budget_applied_is_reported():
+def test_budget_applied_is_reported() -> None:
     assert (
         applied(OpenAIChatBackend, 8000, model="gpt-5")
         == "8000 of 12096 -> effort medium (bucketed)"
@@ -172,7 +182,7 @@ def test_budget_applied_is_reported():
     assert applied(LlamaServerBackend, None).startswith("auto")
 
 
-def test_capabilities_per_flavour():
+def test_capabilities_per_flavour() -> None:
     caps = {cls.kind: cls.capabilities for cls in (OpenAIChatBackend, DeepSeekBackend,
             OpenRouterBackend, LlamaServerBackend, VLLMBackend)}  # fmt: skip
     assert caps["openai"].thinking_text == "count"
@@ -183,9 +193,12 @@ def test_capabilities_per_flavour():
     assert caps["vllm"].budget_precision == "exact"
 
 
-async def test_budget_reaches_the_server_and_finished_reports_it(replay_server):
+async def test_budget_reaches_the_server_and_finished_reports_it(
+    replay_server: ReplayServer,
+) -> None:
     replay_server.add(sse_reply(text_stream("ok")))
     backend = make_backend(LlamaServerBackend, replay_server)
     reply, _ = await run(backend, chat("hi", budget=1000))
     assert replay_server.requests[0].json["thinking_budget_tokens"] == 1000
+    assert reply.finished is not None
     assert reply.finished.budget_applied == "1000 -> thinking_budget_tokens 1000"

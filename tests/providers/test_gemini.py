@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,11 @@ from backends.errors import (
 )
 from backends.events import StopReason, Usage
 from backends.remote.gemini import GeminiOptions, GeminiWire
-from backends.request import Message
-from tests.remote_adapters.support import (
+from backends.request import ChatRequest, Message
+from tests.providers.support import (
     QUESTION,
     SYSTEM,
+    Run,
     fixture,
     raw_events,
     request,
@@ -37,7 +39,7 @@ def wire(model: str = "gemini-2.5-flash", **options: object) -> GeminiWire:
     return GeminiWire(model, api_key="AIza-test", options=GeminiOptions(**options))
 
 
-def parse(body: bytes, model: str = "gemini-2.5-flash"):
+def parse(body: bytes, model: str = "gemini-2.5-flash") -> Run:
     return run(wire(model).parser(request("hi")), sse_frames(body))
 
 
@@ -129,7 +131,7 @@ def test_in_stream_error_keeps_text() -> None:
 # ----- continuation and the second request ----------------------------------------------------
 
 
-def turn2_request(name: str, model: str, **kwargs: object):
+def turn2_request(name: str, model: str, **kwargs: Any) -> ChatRequest:
     turn1 = parse(fixture(f"{name}.turn1")[0], model)
     assistant = Message("assistant", turn1.text, turn1.thinking, turn1.end.continuation)
     return request(Message("system", SYSTEM), QUESTION, assistant, "40 C", **kwargs)
@@ -204,7 +206,9 @@ def thinking_config(model: str, budget: int | None, **options: object) -> dict:
         ("gemini-2.5-flash-lite", 100, {"includeThoughts": True, "thinkingBudget": 512}, 4196),
     ],
 )
-def test_gemini25_thinking_budget_is_clamped_per_model(model, budget, thinking, max_output) -> None:
+def test_gemini25_thinking_budget_is_clamped_per_model(
+    model: str, budget: int | None, thinking: dict[str, Any], max_output: int | None
+) -> None:
     config = thinking_config(model, budget)
     assert config["thinkingConfig"] == thinking
     assert config.get("maxOutputTokens") == max_output
@@ -225,7 +229,9 @@ def test_gemini25_thinking_budget_is_clamped_per_model(model, budget, thinking, 
         ("gemini-3.1-pro-preview", 0, "LOW"),
     ],
 )
-def test_gemini3_thinking_level_from_ratio_buckets(model, budget, level) -> None:
+def test_gemini3_thinking_level_from_ratio_buckets(
+    model: str, budget: int | None, level: str | None
+) -> None:
     config = thinking_config(model, budget)["thinkingConfig"]
     assert config.get("thinkingLevel") == level
     assert config["includeThoughts"] is True and "thinkingBudget" not in config
@@ -308,7 +314,7 @@ def test_daily_quota_is_not_retried() -> None:
 
 
 @pytest.mark.parametrize(("code", "state"), [(500, "INTERNAL"), (503, "UNAVAILABLE")])
-def test_server_errors_are_retryable(code, state) -> None:
+def test_server_errors_are_retryable(code: int, state: str) -> None:
     body = status(code, state, "The model is overloaded. Please try again later.")
     error = wire().error_for_status(code, json.dumps(body).encode(), {})
     assert isinstance(error, Overloaded) and error.retryable

@@ -1,0 +1,1 @@
+"""These tests use the ``replay_server`` fixture from tests/conftest.py."""

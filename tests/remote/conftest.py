@@ -1,1 +1,0 @@
-"""Remote-adapter tests use the ``replay_server`` fixture from tests/conftest.py."""
