@@ -211,6 +211,8 @@ async def run_once(flush_s: float, text: str, chunks: list[str], sections: int,
         await asyncio.gather(enter, *presses)
         await pilot.pause()
         view = screen.query(AssistantMessage).last()
+        while view.answer.edit_lock.locked():  # a freeze of the last finished blocks
+            await pilot.pause()
         result = Result(render_s, handled, drawn)
         result.problems = check_screen(view, text, sections)
         result.widgets = sum(1 for _ in screen.walk_children())
@@ -235,19 +237,34 @@ def frame_times(app: App[None]) -> list[float]:
 
 
 def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
-    """What did not make it to the screen (empty when everything did)."""
+    """What did not make it to the screen (empty when everything did).
+
+    Finished blocks of a long answer are frozen into the lines they drew (``FrozenLines``,
+    see ``tui/widgets/frozen_lines.py``): they count the code blocks and tables they were
+    drawn from, and their lines must hold every part's heading, code and closing words.
+    """
     from textual.widgets._markdown import MarkdownBlock, MarkdownFence, MarkdownTable
 
     problems = []
-    if view.answer.source != text:
-        problems.append(
-            f"the Markdown source has {len(view.answer.source)} of {len(text)} characters"
-        )
-    fences = len(view.answer.query(MarkdownFence))
-    tables = len(view.answer.query(MarkdownTable))
-    if fences != sections or tables != 1:
-        problems.append(f"{fences} of {sections} code blocks and {tables} of 1 table rendered")
-    blocks = [child for child in view.answer.children if isinstance(child, MarkdownBlock)]
+    answer = view.answer
+    if answer.source != text:
+        problems.append(f"the Markdown source has {len(answer.source)} of {len(text)} characters")
+    frozen = answer.frozen
+    fences = len(answer.query(MarkdownFence)) + frozen.blocks["MarkdownFence"]
+    tables = len(answer.query(MarkdownTable)) + frozen.blocks["AlignedTable"]
+    want = 1 if sections > TABLE_SECTION else 0  # a short answer has no table
+    if fences != sections or tables != want:
+        problems.append(f"{fences} of {sections} code blocks and {tables} of {want} table rendered")
+    live = [block for block in answer.query(MarkdownBlock) if not block.query(MarkdownBlock)]
+    shown = frozen.text + "\n" + "\n".join(str(block._content) for block in live)
+    missing = [
+        n
+        for n in range(sections)
+        if f"Part {n}:" not in shown or f"_{n}(x: int) -> int:" not in shown
+    ]
+    if missing:
+        problems.append(f"{len(missing)} parts missing (first: {missing[0]})")
+    blocks = answer.blocks()
     last = str(blocks[-1]._content) if blocks else ""
     if "every piece arrived." not in last:
         problems.append(f"the last rendered block is {last[-80:]!r}")

@@ -6,18 +6,27 @@ break (markdown-it's ``breaks``, applied to the tokens Textual renders). Code bl
 untouched, and streaming is unchanged: the rule lives in the parser every append uses.
 Textual's table ignores the ``:--:`` / ``--:`` alignment row; ``AlignedTable`` reads it from the
 parsed header cells and aligns every cell of the column.
+
+A long answer keeps only its last ``LIVE_BLOCKS`` blocks as widgets: the finished ones are
+frozen into the lines they drew (``frozen_lines``), so the cost of an append and of a frame
+stays bounded however long the answer grows. ``source`` is always the whole answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections import Counter
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from textual import errors
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.css.types import TextAlign
+from textual.geometry import Region
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import (
     MarkdownBlock,
@@ -26,6 +35,12 @@ from textual.widgets._markdown import (
     MarkdownTH,
 )
 
+from tui.widgets.frozen_lines import FrozenLines, paint_band
+
+LIVE_BLOCKS = 8  # top-level blocks kept as widgets; the finished ones before them are frozen
+FREEZE_STEP = 24  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
+REBUILD_LINES = 40  # a rebuilt answer is appended in pieces of this many lines
+STEP_LINES = 40  # most lines a stream appends at once (more wait for the next step)
 ALIGNMENTS: dict[str, TextAlign] = {"left": "left", "center": "center", "right": "right"}
 
 
@@ -108,5 +123,161 @@ class AnswerMarkdown(Markdown):
 
     BLOCKS = {**Markdown.BLOCKS, "table_open": AlignedTable}  # noqa: RUF012 (as Textual does)
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(open_links=False, parser_factory=answer_parser, **kwargs)
+    def __init__(self, markdown: str | None = None, **kwargs: Any) -> None:
+        super().__init__(markdown, open_links=False, parser_factory=answer_parser, **kwargs)
+        self.frozen = FrozenLines(self, self._rebuild_later)
+        self.edit_lock = asyncio.Lock()  # appends, freezes and rebuilds, one at a time
+        self._background: dict[str, asyncio.Task[None]] = {}  # rebuild / freeze, by name
+
+    def compose(self) -> ComposeResult:
+        yield self.frozen
+
+    def blocks(self) -> list[MarkdownBlock]:
+        """The live block widgets (the frozen ones are lines in ``frozen``)."""
+        return [child for child in self.children if isinstance(child, MarkdownBlock)]
+
+    def stream(self) -> AnswerStream:
+        """A stream that appends in the background and freezes finished blocks as it goes."""
+        return AnswerStream(self)
+
+    async def add(self, markdown: str) -> None:
+        """Append ``markdown`` (after any freeze or rebuild in progress), then freeze."""
+        async with self.edit_lock:
+            await self.append(markdown)
+        await self.freeze_finished()
+
+    def update(self, markdown: str) -> AwaitComplete:
+        """Show ``markdown`` as the whole answer (a stored reply); it is frozen in steps after."""
+        if len(markdown.splitlines()) <= REBUILD_LINES:
+            return super().update(markdown)
+        return AwaitComplete(self._replace(markdown, in_steps=False))
+
+    async def _replace(self, markdown: str, *, in_steps: bool) -> None:
+        async with self.edit_lock:
+            self.frozen.clear()
+            await super().update("")
+            # Appended, not given to Textual's update(): that resumes the next append at the
+            # last line, not at the start of the last block (an open code fence would break).
+            if not in_steps:
+                await self.append(markdown)
+            else:  # as if streamed, frozen as it goes: no frame draws the whole answer
+                lines = markdown.splitlines(keepends=True)
+                for start in range(0, len(lines), REBUILD_LINES):
+                    await self.append("".join(lines[start : start + REBUILD_LINES]))
+                    await self._freeze_steps()
+        if not in_steps:  # the caller may be the screen, which must go on drawing meanwhile
+            self._start("freeze", self.freeze_finished())
+
+    def _start(self, name: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background, once: a rebuild or freeze already waiting does it."""
+        task = self._background.get(name)
+        if task is not None and not task.done() and not self.edit_lock.locked():
+            work.close()
+        else:
+            self._background[name] = asyncio.create_task(work)
+
+    def _rebuild_later(self) -> None:
+        """The frozen lines no longer fit (a new width or theme): draw the answer again."""
+        self._start("rebuild", self.rebuild())
+
+    async def rebuild(self) -> None:
+        """Draw the whole answer again from its source, in steps (see ``_replace``)."""
+        await self._replace(self.source, in_steps=True)
+
+    async def freeze_finished(self) -> None:
+        """Freeze the finished blocks once more than ``LIVE_BLOCKS`` are live."""
+        if len(self.blocks()) > LIVE_BLOCKS:
+            async with self.edit_lock:
+                await self._freeze_steps()
+
+    async def _freeze_steps(self) -> None:
+        while len(self.blocks()) > LIVE_BLOCKS and self.is_attached:
+            # After the next frame every block has its place (appends only lay out the end).
+            if not await self.wait_for_refresh():
+                return
+            done = self._freeze(FREEZE_STEP)
+            if not done:
+                return
+            await self.remove_children(done)
+
+    def _freeze(self, most: int) -> list[MarkdownBlock]:
+        """Draw up to ``most`` finished blocks into ``frozen``; none if they have no place yet."""
+        blocks = self.blocks()
+        done = blocks[: min(most, len(blocks) - 1)]
+        if not done:
+            return []
+        first_live = blocks[len(done)]
+        try:
+            live = self.screen.find_widget(first_live).region
+        except errors.NoWidget:
+            return []
+        content = self.content_region
+        top = content.y + len(self.frozen.strips)
+        bottom = live.y - first_live.styles.margin.top
+        if bottom <= top or (self.frozen.strips and content.width != self.frozen.width):
+            return []
+        strips = paint_band(self, Region(content.x, top, content.width, bottom - top), done)
+        kinds = Counter(type(w).__name__ for block in done for w in (block, *block.query("*")))
+        self.frozen.add(strips, kinds)
+        return done
+
+
+def split_lines(text: str, most: int) -> tuple[str, str]:
+    """``text`` cut after its ``most``-th line break (the rest is empty if it has fewer)."""
+    end = -1
+    for _ in range(most):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text, ""
+    return text[: end + 1], text[end + 1 :]
+
+
+class AnswerStream:
+    """Writes fragments to an ``AnswerMarkdown`` in the background, as ``MarkdownStream`` does.
+
+    Fragments that arrive during an append are joined, but one append takes at most
+    ``STEP_LINES`` lines: a burst (a fast backend, the batch at the end of a reply) is shown in
+    several steps with a frame and a freeze between them, so no step blocks input for long.
+    """
+
+    def __init__(self, markdown: AnswerMarkdown) -> None:
+        self._markdown = markdown
+        self._pending: list[str] = []
+        self._new = asyncio.Event()
+        self._stopped = False
+        self._drain: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = asyncio.create_task(self._run())
+
+    async def write(self, fragment: str) -> None:
+        if self._stopped:
+            raise RuntimeError("Can't write to the answer stream after it has stopped.")
+        if fragment:
+            self._pending.append(fragment)
+            self._new.set()
+            await asyncio.sleep(0)
+
+    async def stop(self) -> None:
+        """Write what is pending, then end the background task."""
+        if self._task is not None:
+            self._task.cancel()
+            await self._task
+            self._task = None
+        self._stopped = True
+
+    async def _run(self) -> None:
+        try:
+            while await self._new.wait():
+                self._new.clear()
+                self._drain = asyncio.ensure_future(self._write_pending())
+                await asyncio.shield(self._drain)
+        except asyncio.CancelledError:
+            pass
+        if self._drain is not None:
+            await self._drain  # still running if the stop came during it
+        await self._write_pending()
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            step, rest = split_lines("".join(self._pending), STEP_LINES)
+            self._pending[:] = [rest] if rest else []
+            await self._markdown.add(step)

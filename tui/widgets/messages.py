@@ -17,7 +17,7 @@ from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
-    from textual.widgets.markdown import MarkdownStream
+    from tui.widgets.answer_markdown import AnswerStream
 
 ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
 
@@ -37,8 +37,9 @@ class UserMessage(Static):
 class AssistantMessage(Vertical):
     """One reply: header (who answered), thinking pane, streamed Markdown answer, notes, meters.
 
-    The answer streams through ``Markdown.get_stream`` (appends, never a full re-render per
-    token). Model text is made printable first, so escapes never reach the terminal; Markdown
+    The answer streams through ``AnswerMarkdown.stream`` (appends, never a full re-render per
+    token; finished blocks are frozen into lines, so a long answer stays cheap to draw).
+    Model text is made printable first, so escapes never reach the terminal; Markdown
     text is not Rich markup, and links do not open (``LinkClicked`` is handled by the screen).
     """
 
@@ -60,7 +61,7 @@ class AssistantMessage(Vertical):
         self.meter = MeterLine("", classes="meter-line")
         self.keep_thinking_open = False
         self.note_text = ""
-        self._stream: MarkdownStream | None = None
+        self._stream: AnswerStream | None = None
         self._answer_parts: list[str] = []
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
@@ -120,7 +121,7 @@ class AssistantMessage(Vertical):
 
     def _start_answer(self) -> None:
         self.answer.display = True
-        self._stream = self.answer.get_stream(self.answer)
+        self._stream = self.answer.stream()
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True
