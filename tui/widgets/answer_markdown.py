@@ -37,10 +37,11 @@ from textual.widgets._markdown import (
 
 from tui.widgets.frozen_lines import FrozenLines, paint_band
 
-LIVE_BLOCKS = 8  # top-level blocks kept as widgets; the finished ones before them are frozen
-FREEZE_STEP = 24  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
+LIVE_BLOCKS = 4  # top-level blocks kept as widgets; the finished ones before them are frozen
+FREEZE_STEP = 8  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
 REBUILD_LINES = 40  # a rebuilt answer is appended in pieces of this many lines
-STEP_LINES = 40  # most lines a stream appends at once (more wait for the next step)
+STEP_LINES = 8  # most lines a stream appends at once (more wait for the next step)
+STEP_PAUSE_S = 0.04  # between two steps: frames without new answer text are cheap to draw
 ALIGNMENTS: dict[str, TextAlign] = {"left": "left", "center": "center", "right": "right"}
 
 
@@ -141,10 +142,17 @@ class AnswerMarkdown(Markdown):
         return AnswerStream(self)
 
     async def add(self, markdown: str) -> None:
-        """Append ``markdown`` (after any freeze or rebuild in progress), then freeze."""
+        """Append ``markdown`` (after any freeze or rebuild in progress), then freeze.
+
+        Each step waits for the frame that shows it: Textual holds frames back while an append
+        mounts, so back-to-back appends would keep typed keys off the screen.
+        """
         async with self.edit_lock:
             await self.append(markdown)
-        await self.freeze_finished()
+            if not await self.wait_for_refresh():
+                return
+            if len(self.blocks()) > LIVE_BLOCKS and (done := self._freeze(FREEZE_STEP)):
+                await self.remove_children(done)
 
     def update(self, markdown: str) -> AwaitComplete:
         """Show ``markdown`` as the whole answer (a stored reply); it is frozen in steps after."""
@@ -281,3 +289,5 @@ class AnswerStream:
             step, rest = split_lines("".join(self._pending), STEP_LINES)
             self._pending[:] = [rest] if rest else []
             await self._markdown.add(step)
+            if self._pending:
+                await asyncio.sleep(STEP_PAUSE_S)

@@ -13,6 +13,7 @@ from textual.widgets import Static
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
+from tui.widgets import stream_gc
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
@@ -65,6 +66,7 @@ class AssistantMessage(Vertical):
         self._answer_parts: list[str] = []
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
+        self._gc_held = False  # this answer holds off full garbage collections (stream_gc)
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -120,11 +122,21 @@ class AssistantMessage(Vertical):
             await self._stream.write(text)
 
     def _start_answer(self) -> None:
+        stream_gc.hold()  # released when the answer ends (finish) or the reply goes away
+        self._gc_held = True
         self.answer.display = True
         self._stream = self.answer.stream()
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True
+
+    def _release_gc(self) -> None:
+        if self._gc_held:
+            self._gc_held = False
+            stream_gc.release()
+
+    def on_unmount(self) -> None:
+        self._release_gc()  # a reply removed while it streams (a new chat) holds no more
 
     def set_header(self, text: str) -> None:
         """Who answered: ``backend · model · budget``."""
@@ -171,6 +183,7 @@ class AssistantMessage(Vertical):
         await self._flush_answer()
         if self._stream is not None:
             await self._stream.stop()
+        self._release_gc()
         if reading.usage.reasoning and hidden_text and not self.thinking.text:
             self.thinking.display = True
             self.thinking.show_hidden_notice()
