@@ -11,13 +11,13 @@ source equals what was sent, every code block and the table were rendered as suc
 last words are in the last rendered block.
 
 The first line is the shipped setting (the answer batching of ``tui/widgets/messages.py``,
-``AssistantMessage.flush_s`` = 50 ms) on ``--tokens`` pieces. Then the same is done with and
-without the batching (0: every piece is written to the Markdown stream at once) on
-``--compare-tokens`` pieces and printed side by side (unbatched, 20,000 pieces take several
-minutes: see the render times). Each line: total render time (request to the reply's end) and
-keystroke latency p50/p95. Target: keystroke p95 (drawn) < 50 ms.
+``AssistantMessage.flush_s``) on ``--tokens`` pieces; then each other ``--flush`` interval
+(0: every piece is written to the answer stream at once, which joins what arrives while it is
+busy) on ``--compare-tokens`` pieces (default: as many), printed side by side. Each line: total
+render time (request to the reply's end) and keystroke latency p50/p95. Target: keystroke p95
+(drawn) < 50 ms.
 
-    python bench/stream_render.py [--tokens 20000] [--compare-tokens 2000] [--key-every 0.05]
+    python bench/stream_render.py [--tokens 20000] [--compare-tokens N] [--key-every 0.05]
 """
 
 from __future__ import annotations
@@ -274,13 +274,15 @@ def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000, help="pieces to stream")
-    parser.add_argument("--compare-tokens", type=int, default=2_000,
-                        help="pieces for the batched/unbatched comparison")  # fmt: skip
+    parser.add_argument("--compare-tokens", type=int, default=None,
+                        help="pieces for the other intervals (default: --tokens)")  # fmt: skip
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
     parser.add_argument("--flush", type=float, nargs="+", default=[ANSWER_FLUSH_S, 0.0],
                         help="answer batching intervals to compare (s; 0 = none)")  # fmt: skip
     args = parser.parse_args()
-    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(f, args.compare_tokens) for f in args.flush]
+    compare = args.tokens if args.compare_tokens is None else args.compare_tokens
+    others = [flush for flush in args.flush if flush != ANSWER_FLUSH_S]
+    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(flush, compare) for flush in others]
     every = args.key_every * 1000
     print(f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
           f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms")  # fmt: skip

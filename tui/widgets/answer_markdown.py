@@ -37,11 +37,11 @@ from textual.widgets._markdown import (
 
 from tui.widgets.frozen_lines import FrozenLines, paint_band
 
-LIVE_BLOCKS = 4  # top-level blocks kept as widgets; the finished ones before them are frozen
+LIVE_BLOCKS = 2  # top-level blocks kept as widgets; the finished ones before them are frozen
 FREEZE_STEP = 8  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
 REBUILD_LINES = 40  # a rebuilt answer is appended in pieces of this many lines
-STEP_LINES = 8  # most lines a stream appends at once (more wait for the next step)
-STEP_PAUSE_S = 0.04  # between two steps: frames without new answer text are cheap to draw
+STEP_LINES = 12  # most lines a stream appends at once (more wait for the next step)
+STEP_PAUSE_S = 0.03  # between two steps: frames without new answer text are cheap to draw
 ALIGNMENTS: dict[str, TextAlign] = {"left": "left", "center": "center", "right": "right"}
 
 
