@@ -7,9 +7,10 @@ untouched, and streaming is unchanged: the rule lives in the parser every append
 Textual's table ignores the ``:--:`` / ``--:`` alignment row; ``AlignedTable`` reads it from the
 parsed header cells and aligns every cell of the column.
 
-A long answer keeps only its last ``LIVE_BLOCKS`` blocks as widgets: the finished ones are
-frozen into the lines they drew (``frozen_lines``), so the cost of an append and of a frame
-stays bounded however long the answer grows. ``source`` is always the whole answer.
+A long answer (more than ``FREEZE_FROM`` blocks) keeps only its last ``LIVE_BLOCKS`` blocks as
+widgets: the finished ones are frozen into the lines they drew (``frozen_lines``), so the cost of
+an append and of a frame stays bounded however long the answer grows. A short answer stays all
+widgets. ``source`` is always the whole answer.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from textual.widgets._markdown import (
 
 from tui.widgets.frozen_lines import FrozenLines, paint_band
 
-LIVE_BLOCKS = 2  # top-level blocks kept as widgets; the finished ones before them are frozen
+LIVE_BLOCKS = 1  # top-level blocks kept as widgets; the finished ones before them are frozen
+FREEZE_FROM = 12  # an answer of at most this many blocks is never frozen
 FREEZE_STEP = 8  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
 REBUILD_LINES = 40  # a rebuilt answer is appended in pieces of this many lines
 STEP_LINES = 12  # most lines a stream appends at once (more wait for the next step)
@@ -151,7 +153,7 @@ class AnswerMarkdown(Markdown):
             await self.append(markdown)
             if not await self.wait_for_refresh():
                 return
-            if len(self.blocks()) > LIVE_BLOCKS and (done := self._freeze(FREEZE_STEP)):
+            if self._too_many() and (done := self._freeze(FREEZE_STEP)):
                 await self.remove_children(done)
 
     def update(self, markdown: str) -> AwaitComplete:
@@ -193,13 +195,18 @@ class AnswerMarkdown(Markdown):
         await self._replace(self.source, in_steps=True)
 
     async def freeze_finished(self) -> None:
-        """Freeze the finished blocks once more than ``LIVE_BLOCKS`` are live."""
-        if len(self.blocks()) > LIVE_BLOCKS:
+        """Freeze the finished blocks of a long answer (see ``_too_many``)."""
+        if self._too_many():
             async with self.edit_lock:
                 await self._freeze_steps()
 
+    def _too_many(self) -> bool:
+        """More live blocks than a frame should lay out: a long answer's, or one frozen before."""
+        live = len(self.blocks())
+        return live > LIVE_BLOCKS and (live > FREEZE_FROM or bool(self.frozen.strips))
+
     async def _freeze_steps(self) -> None:
-        while len(self.blocks()) > LIVE_BLOCKS and self.is_attached:
+        while self._too_many() and self.is_attached:
             # After the next frame every block has its place (appends only lay out the end).
             if not await self.wait_for_refresh():
                 return
