@@ -144,17 +144,18 @@ class AnswerMarkdown(Markdown):
         return AnswerStream(self)
 
     async def add(self, markdown: str) -> None:
-        """Append ``markdown`` (after any freeze or rebuild in progress), then freeze.
+        """Freeze what the last step finished, append ``markdown``, wait for its frame.
 
-        Each step waits for the frame that shows it: Textual holds frames back while an append
-        mounts, so back-to-back appends would keep typed keys off the screen.
+        The blocks are frozen where the last frame placed them and the append follows at once,
+        so one frame re-lays out both. Each step waits for the frame that shows it: Textual
+        holds frames back while an append mounts, so back-to-back appends would keep typed keys
+        off the screen.
         """
         async with self.edit_lock:
-            await self.append(markdown)
-            if not await self.wait_for_refresh():
-                return
             if self._too_many() and (done := self._freeze(FREEZE_STEP)):
                 await self.remove_children(done)
+            await self.append(markdown)
+            await self.wait_for_refresh()
 
     def update(self, markdown: str) -> AwaitComplete:
         """Show ``markdown`` as the whole answer (a stored reply); it is frozen in steps after."""
@@ -176,7 +177,7 @@ class AnswerMarkdown(Markdown):
                     await self.append("".join(lines[start : start + REBUILD_LINES]))
                     await self._freeze_steps()
         if not in_steps:  # the caller may be the screen, which must go on drawing meanwhile
-            self._start("freeze", self.freeze_finished())
+            self.freeze_later()
 
     def _start(self, name: str, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` in the background, once: a rebuild or freeze already waiting does it."""
@@ -185,6 +186,10 @@ class AnswerMarkdown(Markdown):
             work.close()
         else:
             self._background[name] = asyncio.create_task(work)
+
+    def freeze_later(self) -> None:
+        """Freeze the finished blocks after the next frame, in the background."""
+        self._start("freeze", self.freeze_finished())
 
     def _rebuild_later(self) -> None:
         """The frozen lines no longer fit (a new width or theme): draw the answer again."""
@@ -272,12 +277,13 @@ class AnswerStream:
             await asyncio.sleep(0)
 
     async def stop(self) -> None:
-        """Write what is pending, then end the background task."""
+        """Write what is pending, end the background task, then freeze what is finished."""
         if self._task is not None:
             self._task.cancel()
             await self._task
             self._task = None
         self._stopped = True
+        self._markdown.freeze_later()
 
     async def _run(self) -> None:
         try:
