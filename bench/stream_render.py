@@ -211,7 +211,7 @@ async def run_once(flush_s: float, text: str, chunks: list[str], sections: int,
         await asyncio.gather(enter, *presses)
         await pilot.pause()
         view = screen.query(AssistantMessage).last()
-        while view.answer.edit_lock.locked():  # a freeze of the last finished blocks
+        while view.answer.busy:  # a freeze of the last finished blocks
             await pilot.pause()
         result = Result(render_s, handled, drawn)
         result.problems = check_screen(view, text, sections)

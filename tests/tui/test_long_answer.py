@@ -38,7 +38,7 @@ class Unfrozen(Markdown):
 
 def settled(view: AssistantMessage) -> bool:
     answer = view.answer
-    return not answer.edit_lock.locked() and len(answer.blocks()) <= LIVE_BLOCKS
+    return not answer.busy and len(answer.blocks()) <= LIVE_BLOCKS
 
 
 def shown_text(answer: AnswerMarkdown) -> str:
@@ -125,6 +125,21 @@ async def test_frozen_lines_are_redrawn_at_a_new_width() -> None:
         assert answer.source == ANSWER
         shown = shown_text(answer)
         assert all(f"value_{n} = {n}" in shown for n in range(SECTIONS))
+
+
+async def test_frozen_lines_are_redrawn_in_a_new_theme() -> None:
+    app = app_with(backend_for(ANSWER))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        view = await streamed(pilot)
+        frozen = view.answer.frozen
+        dark = frozen.strips[0]
+        app.theme = "ponder-light"
+        await until(pilot, lambda: bool(frozen.strips) and frozen.strips[0] is not dark)
+        await until(pilot, lambda: bool(frozen.strips) and settled(view))
+        assert frozen.strips[0].text == dark.text  # the same text in the other theme's colours
+        assert [s.style for s in frozen.strips[0]] != [s.style for s in dark]
+        assert view.answer.source == ANSWER
 
 
 async def test_a_stored_long_answer_is_frozen_too_and_a_link_in_it_is_copied() -> None:

@@ -135,6 +135,11 @@ class AnswerMarkdown(Markdown):
     def compose(self) -> ComposeResult:
         yield self.frozen
 
+    @property
+    def busy(self) -> bool:
+        """An append, freeze or rebuild is under way (``source`` may lack text until it ends)."""
+        return self.edit_lock.locked() or any(not t.done() for t in self._background.values())
+
     def blocks(self) -> list[MarkdownBlock]:
         """The live block widgets (the frozen ones are lines in ``frozen``)."""
         return [child for child in self.children if isinstance(child, MarkdownBlock)]
@@ -163,8 +168,10 @@ class AnswerMarkdown(Markdown):
             return super().update(markdown)
         return AwaitComplete(self._replace(markdown, in_steps=False))
 
-    async def _replace(self, markdown: str, *, in_steps: bool) -> None:
+    async def _replace(self, markdown: str | None, *, in_steps: bool) -> None:
         async with self.edit_lock:
+            if markdown is None:  # a rebuild: the source as it is now (a stream may append)
+                markdown = self.source
             self.frozen.clear()
             await super().update("")
             # Appended, not given to Textual's update(): that resumes the next append at the
@@ -197,7 +204,7 @@ class AnswerMarkdown(Markdown):
 
     async def rebuild(self) -> None:
         """Draw the whole answer again from its source, in steps (see ``_replace``)."""
-        await self._replace(self.source, in_steps=True)
+        await self._replace(None, in_steps=True)
 
     async def freeze_finished(self) -> None:
         """Freeze the finished blocks of a long answer (see ``_too_many``)."""
