@@ -10,7 +10,7 @@ parsed header cells and aligns every cell of the column.
 A long answer (more than ``FREEZE_FROM`` blocks) keeps only its last ``LIVE_BLOCKS`` blocks as
 widgets: the finished ones are frozen into the lines they drew (``frozen_lines``), so the cost of
 an append and of a frame stays bounded however long the answer grows. A short answer stays all
-widgets. ``source`` is always the whole answer.
+widgets. ``source`` is the whole answer (while a rebuild runs, ``busy``, the part redrawn).
 """
 
 from __future__ import annotations
@@ -131,6 +131,7 @@ class AnswerMarkdown(Markdown):
         self.frozen = FrozenLines(self, self._rebuild_later)
         self.edit_lock = asyncio.Lock()  # appends, freezes and rebuilds, one at a time
         self._background: dict[str, asyncio.Task[None]] = {}  # rebuild / freeze, by name
+        self._placed = False  # a frame laid out the blocks since they last changed
 
     def compose(self) -> ComposeResult:
         yield self.frozen
@@ -158,9 +159,19 @@ class AnswerMarkdown(Markdown):
         """
         async with self.edit_lock:
             if self._too_many() and (done := self._freeze(FREEZE_STEP)):
-                await self.remove_children(done)
+                await self._remove(done)
+            self._placed = False
             await self.append(markdown)
-            await self.wait_for_refresh()
+            await self._wait_for_frame()
+
+    async def _wait_for_frame(self) -> bool:
+        """Wait for the next frame (which lays out what changed); False if none can come."""
+        self._placed = self.is_attached and await self.wait_for_refresh()
+        return self._placed
+
+    async def _remove(self, blocks: list[MarkdownBlock]) -> None:
+        self._placed = False
+        await self.remove_children(blocks)
 
     def update(self, markdown: str) -> AwaitComplete:
         """Show ``markdown`` as the whole answer (a stored reply); it is frozen in steps after."""
@@ -173,6 +184,7 @@ class AnswerMarkdown(Markdown):
             if markdown is None:  # a rebuild: the source as it is now (a stream may append)
                 markdown = self.source
             self.frozen.clear()
+            self._placed = False
             await super().update("")
             # Appended, not given to Textual's update(): that resumes the next append at the
             # last line, not at the start of the last block (an open code fence would break).
@@ -220,18 +232,20 @@ class AnswerMarkdown(Markdown):
     async def _freeze_steps(self) -> None:
         while self._too_many() and self.is_attached:
             # After the next frame every block has its place (appends only lay out the end).
-            if not await self.wait_for_refresh():
+            if not await self._wait_for_frame():
                 return
             done = self._freeze(FREEZE_STEP)
             if not done:
                 return
-            await self.remove_children(done)
+            await self._remove(done)
+        if not self._placed:  # the next step freezes the blocks where this frame puts them
+            await self._wait_for_frame()
 
     def _freeze(self, most: int) -> list[MarkdownBlock]:
         """Draw up to ``most`` finished blocks into ``frozen``; none if they have no place yet."""
         blocks = self.blocks()
         done = blocks[: min(most, len(blocks) - 1)]
-        if not done:
+        if not done or not self._placed:  # their places would be a frame old
             return []
         first_live = blocks[len(done)]
         try:
