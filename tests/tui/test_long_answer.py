@@ -65,7 +65,7 @@ async def test_a_long_streamed_answer_is_frozen_with_all_its_text_and_spacing() 
         view = await streamed(pilot)
         answer = view.answer
         assert answer.source == ANSWER and view.answer_text == ANSWER
-        assert answer.frozen.strips and len(answer.blocks()) <= LIVE_BLOCKS
+        assert len(answer.frozen) and len(answer.blocks()) <= LIVE_BLOCKS
         shown = shown_text(answer)
         for n in range(SECTIONS):
             assert f"Part {n}" in shown and f"value_{n} = {n}" in shown
@@ -118,7 +118,7 @@ async def test_frozen_lines_are_redrawn_at_a_new_width() -> None:
         await pilot.resize_terminal(60, 30)
         await until(
             pilot,
-            lambda: 0 < answer.frozen.width < wide and settled(view) and answer.frozen.strips,
+            lambda: 0 < answer.frozen.width < wide and settled(view) and len(answer.frozen) > 0,
         )
         assert answer.frozen.width == answer.content_region.width
         assert all(len(line) <= answer.frozen.width for line in answer.frozen.texts)
@@ -133,12 +133,12 @@ async def test_frozen_lines_are_redrawn_in_a_new_theme() -> None:
         await backend_ready(pilot)
         view = await streamed(pilot)
         frozen = view.answer.frozen
-        dark = frozen.strips[0]
+        dark = frozen.strip(0)
         app.theme = "ponder-light"
-        await until(pilot, lambda: bool(frozen.strips) and frozen.strips[0] is not dark)
-        await until(pilot, lambda: bool(frozen.strips) and settled(view))
-        assert frozen.strips[0].text == dark.text  # the same text in the other theme's colours
-        assert [s.style for s in frozen.strips[0]] != [s.style for s in dark]
+        await until(pilot, lambda: len(frozen) > 0 and frozen.strip(0) != dark)
+        await until(pilot, lambda: len(frozen) > 0 and settled(view))
+        assert frozen.strip(0).text == dark.text  # the same text in the other theme's colours
+        assert [s.style for s in frozen.strip(0)] != [s.style for s in dark]
         assert view.answer.source == ANSWER
 
 
@@ -149,7 +149,7 @@ async def test_a_stored_long_answer_is_frozen_too_and_a_link_in_it_is_copied() -
         await backend_ready(pilot)
         view = await streamed(pilot)
         await view.answer.update(stored)
-        await until(pilot, lambda: settled(view) and bool(view.answer.frozen.strips))
+        await until(pilot, lambda: settled(view) and len(view.answer.frozen) > 0)
         frozen = view.answer.frozen
         assert view.answer.source == stored
         assert "the docs first." in frozen.texts[0] or "the docs first." in frozen.text

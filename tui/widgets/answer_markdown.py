@@ -227,7 +227,7 @@ class AnswerMarkdown(Markdown):
     def _too_many(self) -> bool:
         """More live blocks than a frame should lay out: a long answer's, or one frozen before."""
         live = len(self.blocks())
-        return live > LIVE_BLOCKS and (live > FREEZE_FROM or bool(self.frozen.strips))
+        return live > LIVE_BLOCKS and (live > FREEZE_FROM or bool(len(self.frozen)))
 
     async def _freeze_steps(self) -> None:
         while self._too_many() and self.is_attached:
@@ -253,9 +253,9 @@ class AnswerMarkdown(Markdown):
         except errors.NoWidget:
             return []
         content = self.content_region
-        top = content.y + len(self.frozen.strips)
+        top = content.y + len(self.frozen)
         bottom = live.y - first_live.styles.margin.top
-        if bottom <= top or (self.frozen.strips and content.width != self.frozen.width):
+        if bottom <= top or (len(self.frozen) and content.width != self.frozen.width):
             return []
         strips = paint_band(self, Region(content.x, top, content.width, bottom - top), done)
         kinds = Counter(type(w).__name__ for block in done for w in (block, *block.query("*")))

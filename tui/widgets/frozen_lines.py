@@ -86,7 +86,9 @@ class FrozenLines(Widget):
 
     def __init__(self, link_target: Markdown, thaw: Callable[[], object]) -> None:
         super().__init__()
-        self.strips: list[Strip] = []
+        # Each line as its segments, not a Strip: a Strip carries seven caches, and thousands of
+        # kept lines were thousands of objects for every garbage collection to walk.
+        self._lines: list[tuple[Segment, ...]] = []
         self.texts: list[str] = []  # each line's plain text, for selection and tests
         self.blocks: Counter[str] = Counter()  # the block widgets frozen, by class name
         self.width = 0  # the width the lines were drawn at
@@ -98,16 +100,26 @@ class FrozenLines(Widget):
     def text(self) -> str:
         return "\n".join(self.texts)
 
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __bool__(self) -> bool:  # a widget with no lines yet is still a widget
+        return True
+
+    def strip(self, y: int) -> Strip:
+        """Line ``y`` as drawn (without the selection)."""
+        return Strip(self._lines[y], self.width)
+
     def add(self, strips: list[Strip], blocks: Counter[str]) -> None:
         """Append the lines of newly finished blocks (drawn at the current width)."""
         self.width = strips[0].cell_length if strips else self.width
-        self.strips.extend(strips)
+        self._lines.extend(tuple(strip) for strip in strips)
         self.texts.extend(strip.text.rstrip() for strip in strips)
         self.blocks.update(blocks)
         self.refresh(layout=True)
 
     def clear(self) -> None:
-        self.strips.clear()
+        self._lines.clear()
         self.texts.clear()
         self.blocks.clear()
         self.refresh(layout=True)
@@ -119,20 +131,20 @@ class FrozenLines(Widget):
     def _theme_changed(self, _theme: object) -> None:
         if self.app.theme != self._theme:
             self._theme = self.app.theme
-            if self.strips:
+            if self._lines:
                 self._thaw()
 
     def on_resize(self, event: Resize) -> None:
-        if self.strips and event.size.width != self.width:
+        if self._lines and event.size.width != self.width:
             self._thaw()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.strips)
+        return len(self._lines)
 
     def render_line(self, y: int) -> Strip:
-        if not 0 <= y < len(self.strips):
+        if not 0 <= y < len(self._lines):
             return Strip.blank(self.size.width)
-        strip = self.strips[y]
+        strip = self.strip(y)
         selection = self.text_selection
         span = selection.get_span(y) if selection is not None else None
         if span is not None:
