@@ -7,7 +7,9 @@ The chat runs headless under Textual's ``run_test`` (100x32). While it streams, 
 a letter into the prompt with ``Pilot.press`` every ``--key-every`` seconds and measures how long
 until the prompt holds it ("handled") and until the next frame is written out ("drawn"). After
 the reply ends it checks that all the text reached the screen: the answer widget's Markdown
-source equals what was sent, every code block and the table were rendered as such, and the
+source equals what was sent, every code block and the table were rendered as such (finished
+blocks of a long answer are frozen into lines, ``tui/widgets/frozen_lines.py``, which count the
+blocks they were drawn from), every part's heading and code are in the drawn text, and the
 last words are in the last rendered block.
 
 The first line is the shipped setting (the answer batching of ``tui/widgets/messages.py``,
