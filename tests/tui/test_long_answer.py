@@ -153,6 +153,13 @@ async def test_a_stored_long_answer_is_frozen_too_and_a_link_in_it_is_copied() -
         frozen = view.answer.frozen
         assert view.answer.source == stored
         assert "the docs first." in frozen.texts[0] or "the docs first." in frozen.text
+        row = next(i for i, line in enumerate(frozen.texts) if "the docs" in line)
+        actions = {
+            str(seg.style.meta.get("@click"))
+            for seg in frozen.render_line(row)
+            if seg.style and "docs" in seg.text
+        }
+        assert any("https://example.com/x" in action for action in actions)  # still a link
         await frozen.action_link("https://example.com/x")  # what a click on the link runs
         await pilot.pause()
         assert app.clipboard == "https://example.com/x"
