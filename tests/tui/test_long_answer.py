@@ -164,6 +164,11 @@ async def test_a_stored_long_answer_is_frozen_too_and_a_link_in_it_is_copied() -
         await pilot.pause()
         assert app.clipboard == "https://example.com/x"
 
+        await view.answer.update("Now short.")  # the frozen lines of the long one go
+        await until(pilot, lambda: not view.answer.busy)
+        assert len(frozen) == 0 and view.answer.source == "Now short."
+        assert "Now short." in str(view.answer.blocks()[-1]._content)
+
 
 def test_streams_hold_off_full_collections_until_the_last_ends() -> None:
     before = gc.get_threshold()

@@ -175,7 +175,7 @@ class AnswerMarkdown(Markdown):
 
     def update(self, markdown: str) -> AwaitComplete:
         """Show ``markdown`` as the whole answer (a stored reply); it is frozen in steps after."""
-        if len(markdown.splitlines()) <= REBUILD_LINES:
+        if len(markdown.splitlines()) <= REBUILD_LINES and not len(self.frozen):
             return super().update(markdown)
         return AwaitComplete(self._replace(markdown, in_steps=False))
 
