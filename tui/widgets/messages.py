@@ -20,7 +20,10 @@ from tui.widgets.thinking import ThinkingPane
 if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
     from tui.widgets.answer_markdown import AnswerStream
 
-ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
+# Extra answer batching (s) before the answer stream; 0: none. The stream already joins what
+# arrives while a step is drawn, one step per frame and STEP_PAUSE_S; bench/stream_render.py
+# showed 50 ms batching on top of it made neither keys nor the render faster, so it is off.
+ANSWER_FLUSH_S = 0.0
 
 WELCOME = (
     "Ask anything.  Enter sends · ctrl+j new line · ctrl+↑/↓ thinking budget · "
@@ -96,10 +99,11 @@ class AssistantMessage(Vertical):
         self.thinking.truncate(keep_chars)
 
     async def add_answer(self, text: str) -> None:
-        """Queue a piece of the answer; it is written to the Markdown stream in batches.
+        """Write a piece of the answer to the answer stream (``flush_s`` > 0: in batches).
 
-        The first piece is written at once (time to first token is what the user sees); later
-        pieces at most every ``flush_s``, because every write re-lays out the screen.
+        The first piece is written at once (time to first token is what the user sees). The
+        stream shows pieces in steps and joins those that arrive meanwhile, so a fast backend
+        never makes a write per piece; ``flush_s`` batches on top of that (off by default).
         """
         safe = printable(text)
         if not safe:
