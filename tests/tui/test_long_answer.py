@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+from _pytest.monkeypatch import MonkeyPatch
 from textual.geometry import Offset
 from textual.selection import Selection
 from textual.widgets import Markdown
@@ -12,9 +13,9 @@ from textual.widgets._markdown import MarkdownBlock, MarkdownFence
 from backends.events import Finished, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, reply_done, send, until
 from tests.tui.scripted import ScriptedBackend
-from tui.widgets import stream_gc
+from tui.widgets import answer_markdown, stream_gc
 from tui.widgets.answer_markdown import LIVE_BLOCKS, AnswerMarkdown, answer_parser, split_lines
-from tui.widgets.messages import AssistantMessage
+from tui.widgets.messages import AssistantMessage, MessageList
 
 SECTIONS = 24
 
@@ -187,3 +188,27 @@ def test_a_stream_step_is_cut_after_a_line_break() -> None:
     assert split_lines("a\nb\nc\n", 2) == ("a\nb\n", "c\n")
     assert split_lines("a\nb", 5) == ("a\nb", "")
     assert split_lines("no break", 1) == ("no break", "")
+
+
+async def drawn_at_the_top(frozen: bool) -> tuple[int, list[list[tuple[str, str]]]]:
+    """The message list's rows (text and style of each segment), scrolled into the answer."""
+    app = app_with(backend_for(ANSWER))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        view = await streamed(pilot) if frozen else await send(pilot, "a long one")
+        await reply_done(pilot)
+        await until(pilot, lambda: not view.answer.busy)
+        messages = app.screen.query_one(MessageList)
+        messages.scroll_to(y=40, animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        rows = app.screen._compositor.render_strips()[: messages.size.height]
+        return len(view.answer.frozen), [[(s.text, str(s.style)) for s in row] for row in rows]
+
+
+async def test_frozen_lines_draw_exactly_what_the_blocks_drew(monkeypatch: MonkeyPatch) -> None:
+    frozen_lines, frozen = await drawn_at_the_top(frozen=True)
+    monkeypatch.setattr(answer_markdown, "FREEZE_FROM", 10**6)  # every block stays a widget
+    none, live = await drawn_at_the_top(frozen=False)
+    assert frozen_lines > 40 and none == 0
+    assert frozen == live
