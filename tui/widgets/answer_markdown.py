@@ -16,6 +16,7 @@ widgets. ``source`` is the whole answer (while a rebuild runs, ``busy``, the par
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Coroutine, Iterable
 from typing import Any
@@ -43,7 +44,7 @@ FREEZE_FROM = 12  # an answer of at most this many blocks is never frozen
 FREEZE_STEP = 8  # most blocks frozen in one step (a stored or rebuilt answer: many steps)
 REBUILD_LINES = 40  # a rebuilt answer is appended in pieces of this many lines
 STEP_LINES = 12  # most lines a stream appends at once (more wait for the next step)
-STEP_PAUSE_S = 0.03  # between two steps: frames without new answer text are cheap to draw
+STEP_PAUSE_S = 0.03  # least pause between two steps (frames without new text are cheap)
 ALIGNMENTS: dict[str, TextAlign] = {"left": "left", "center": "center", "right": "right"}
 
 
@@ -279,6 +280,8 @@ class AnswerStream:
     Fragments that arrive during an append are joined, but one append takes at most
     ``STEP_LINES`` lines: a burst (a fast backend, the batch at the end of a reply) is shown in
     several steps with a frame and a freeze between them, so no step blocks input for long.
+    After a step the stream pauses at least as long as the step took (``STEP_PAUSE_S`` at
+    least): on a busy machine it draws less often, and typed keys still get the loop.
     """
 
     def __init__(self, markdown: AnswerMarkdown) -> None:
@@ -322,6 +325,7 @@ class AnswerStream:
         while self._pending:
             step, rest = split_lines("".join(self._pending), STEP_LINES)
             self._pending[:] = [rest] if rest else []
+            started = time.perf_counter()
             await self._markdown.add(step)
-            if self._pending:
-                await asyncio.sleep(STEP_PAUSE_S)
+            if self._pending:  # a slow step (a busy machine) is followed by as long a pause
+                await asyncio.sleep(max(STEP_PAUSE_S, time.perf_counter() - started))
