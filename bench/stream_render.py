@@ -7,17 +7,19 @@ The chat runs headless under Textual's ``run_test`` (100x32). While it streams, 
 a letter into the prompt with ``Pilot.press`` every ``--key-every`` seconds and measures how long
 until the prompt holds it ("handled") and until the next frame is written out ("drawn"). After
 the reply ends it checks that all the text reached the screen: the answer widget's Markdown
-source equals what was sent, every code block and the table were rendered as such, and the
+source equals what was sent, every code block and the table were rendered as such (finished
+blocks of a long answer are frozen into lines, ``tui/widgets/frozen_lines.py``, which count the
+blocks they were drawn from), every part's heading and code are in the drawn text, and the
 last words are in the last rendered block.
 
 The first line is the shipped setting (the answer batching of ``tui/widgets/messages.py``,
-``AssistantMessage.flush_s`` = 50 ms) on ``--tokens`` pieces. Then the same is done with and
-without the batching (0: every piece is written to the Markdown stream at once) on
-``--compare-tokens`` pieces and printed side by side (unbatched, 20,000 pieces take several
-minutes: see the render times). Each line: total render time (request to the reply's end) and
-keystroke latency p50/p95. Target: keystroke p95 (drawn) < 50 ms.
+``AssistantMessage.flush_s``, now none: every piece is written to the answer stream, which
+joins what arrives while it draws a step) on ``--tokens`` pieces; then each other ``--flush``
+interval (50 ms by default) on ``--compare-tokens`` pieces (default: as many), side by side.
+Each line: total render time (request to the reply's end) and keystroke latency p50/p95.
+Target: keystroke p95 (drawn) < 50 ms.
 
-    python bench/stream_render.py [--tokens 20000] [--compare-tokens 2000] [--key-every 0.05]
+    python bench/stream_render.py [--tokens 20000] [--compare-tokens N] [--key-every 0.05]
 """
 
 from __future__ import annotations
@@ -213,6 +215,8 @@ async def run_once(flush_s: float, text: str, chunks: list[str], sections: int,
         await asyncio.gather(enter, *presses)
         await pilot.pause()
         view = screen.query(AssistantMessage).last()
+        while view.answer.busy:  # a freeze of the last finished blocks
+            await pilot.pause()
         result = Result(render_s, handled, drawn)
         result.problems = check_screen(view, text, sections)
         result.widgets = sum(1 for _ in screen.walk_children())
@@ -237,19 +241,34 @@ def frame_times(app: App[None]) -> list[float]:
 
 
 def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
-    """What did not make it to the screen (empty when everything did)."""
+    """What did not make it to the screen (empty when everything did).
+
+    Finished blocks of a long answer are frozen into the lines they drew (``FrozenLines``,
+    see ``tui/widgets/frozen_lines.py``): they count the code blocks and tables they were
+    drawn from, and their lines must hold every part's heading, code and closing words.
+    """
     from textual.widgets._markdown import MarkdownBlock, MarkdownFence, MarkdownTable
 
     problems = []
-    if view.answer.source != text:
-        problems.append(
-            f"the Markdown source has {len(view.answer.source)} of {len(text)} characters"
-        )
-    fences = len(view.answer.query(MarkdownFence))
-    tables = len(view.answer.query(MarkdownTable))
-    if fences != sections or tables != 1:
-        problems.append(f"{fences} of {sections} code blocks and {tables} of 1 table rendered")
-    blocks = [child for child in view.answer.children if isinstance(child, MarkdownBlock)]
+    answer = view.answer
+    if answer.source != text:
+        problems.append(f"the Markdown source has {len(answer.source)} of {len(text)} characters")
+    frozen = answer.frozen
+    fences = len(answer.query(MarkdownFence)) + frozen.blocks["MarkdownFence"]
+    tables = len(answer.query(MarkdownTable)) + frozen.blocks["AlignedTable"]
+    want = 1 if sections > TABLE_SECTION else 0  # a short answer has no table
+    if fences != sections or tables != want:
+        problems.append(f"{fences} of {sections} code blocks and {tables} of {want} table rendered")
+    live = [block for block in answer.query(MarkdownBlock) if not block.query(MarkdownBlock)]
+    shown = frozen.text + "\n" + "\n".join(str(block._content) for block in live)
+    missing = [
+        n
+        for n in range(sections)
+        if f"Part {n}:" not in shown or f"_{n}(x: int) -> int:" not in shown
+    ]
+    if missing:
+        problems.append(f"{len(missing)} parts missing (first: {missing[0]})")
+    blocks = answer.blocks()
     last = str(blocks[-1]._content) if blocks else ""
     if "every piece arrived." not in last:
         problems.append(f"the last rendered block is {last[-80:]!r}")
@@ -259,13 +278,15 @@ def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000, help="pieces to stream")
-    parser.add_argument("--compare-tokens", type=int, default=2_000,
-                        help="pieces for the batched/unbatched comparison")  # fmt: skip
+    parser.add_argument("--compare-tokens", type=int, default=None,
+                        help="pieces for the other intervals (default: --tokens)")  # fmt: skip
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
-    parser.add_argument("--flush", type=float, nargs="+", default=[ANSWER_FLUSH_S, 0.0],
+    parser.add_argument("--flush", type=float, nargs="+", default=[ANSWER_FLUSH_S, 0.05],
                         help="answer batching intervals to compare (s; 0 = none)")  # fmt: skip
     args = parser.parse_args()
-    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(f, args.compare_tokens) for f in args.flush]
+    compare = args.tokens if args.compare_tokens is None else args.compare_tokens
+    others = [flush for flush in args.flush if flush != ANSWER_FLUSH_S]
+    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(flush, compare) for flush in others]
     every = args.key_every * 1000
     print(f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
           f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms")  # fmt: skip

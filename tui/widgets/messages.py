@@ -13,13 +13,17 @@ from textual.widgets import Static
 from backends.errors import PonderError
 from backends.meters import MeterReading
 from tui.safe_text import printable
+from tui.widgets import stream_gc
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
-    from textual.widgets.markdown import MarkdownStream
+    from tui.widgets.answer_markdown import AnswerStream
 
-ANSWER_FLUSH_S = 0.05  # at most 20 Markdown writes a second while a reply streams
+# Extra answer batching (s) before the answer stream; 0: none. The stream already joins what
+# arrives while a step is drawn, one step per frame and STEP_PAUSE_S; bench/stream_render.py
+# showed 50 ms batching on top of it made neither keys nor the render faster, so it is off.
+ANSWER_FLUSH_S = 0.0
 
 WELCOME = (
     "Ask anything.  Enter sends · ctrl+j new line · ctrl+↑/↓ thinking budget · "
@@ -37,8 +41,9 @@ class UserMessage(Static):
 class AssistantMessage(Vertical):
     """One reply: header (who answered), thinking pane, streamed Markdown answer, notes, meters.
 
-    The answer streams through ``Markdown.get_stream`` (appends, never a full re-render per
-    token). Model text is made printable first, so escapes never reach the terminal; Markdown
+    The answer streams through ``AnswerMarkdown.stream`` (appends, never a full re-render per
+    token; finished blocks are frozen into lines, so a long answer stays cheap to draw).
+    Model text is made printable first, so escapes never reach the terminal; Markdown
     text is not Rich markup, and links do not open (``LinkClicked`` is handled by the screen).
     """
 
@@ -60,10 +65,11 @@ class AssistantMessage(Vertical):
         self.meter = MeterLine("", classes="meter-line")
         self.keep_thinking_open = False
         self.note_text = ""
-        self._stream: MarkdownStream | None = None
+        self._stream: AnswerStream | None = None
         self._answer_parts: list[str] = []
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
+        self._gc_held = False  # this answer holds off full garbage collections (stream_gc)
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -93,10 +99,11 @@ class AssistantMessage(Vertical):
         self.thinking.truncate(keep_chars)
 
     async def add_answer(self, text: str) -> None:
-        """Queue a piece of the answer; it is written to the Markdown stream in batches.
+        """Write a piece of the answer to the answer stream (``flush_s`` > 0: in batches).
 
-        The first piece is written at once (time to first token is what the user sees); later
-        pieces at most every ``flush_s``, because every write re-lays out the screen.
+        The first piece is written at once (time to first token is what the user sees). The
+        stream shows pieces in steps and joins those that arrive meanwhile, so a fast backend
+        never makes a write per piece; ``flush_s`` batches on top of that (off by default).
         """
         safe = printable(text)
         if not safe:
@@ -119,11 +126,21 @@ class AssistantMessage(Vertical):
             await self._stream.write(text)
 
     def _start_answer(self) -> None:
+        stream_gc.hold()  # released when the answer ends (finish) or the reply goes away
+        self._gc_held = True
         self.answer.display = True
-        self._stream = self.answer.get_stream(self.answer)
+        self._stream = self.answer.stream()
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True
+
+    def _release_gc(self) -> None:
+        if self._gc_held:
+            self._gc_held = False
+            stream_gc.release()
+
+    def on_unmount(self) -> None:
+        self._release_gc()  # a reply removed while it streams (a new chat) holds no more
 
     def set_header(self, text: str) -> None:
         """Who answered: ``backend · model · budget``."""
@@ -170,6 +187,7 @@ class AssistantMessage(Vertical):
         await self._flush_answer()
         if self._stream is not None:
             await self._stream.stop()
+        self._release_gc()
         if reading.usage.reasoning and hidden_text and not self.thinking.text:
             self.thinking.display = True
             self.thinking.show_hidden_notice()
