@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from backends.events import Usage
-from backends.kinds import KINDS
 
 if TYPE_CHECKING:
     import genai_prices
@@ -188,6 +187,8 @@ def genai_provider_id(provider: str | None) -> str | None:
     genai-prices guess from the model name."""
     if provider is None:
         return None
+    from backends.kinds import KINDS  # the table: when a price is looked up, not at start-up
+
     kind = KINDS.get(provider.lower())
     return kind.price_id if kind is not None and kind.price_id else provider.lower()
 
@@ -195,6 +196,8 @@ def genai_provider_id(provider: str | None) -> str | None:
 def has_api_price(provider: str | None) -> bool:
     """False for kinds that run on hardware the user pays for (self-hosted servers, in-process
     models): no per-token price, whatever the model is called."""
+    from backends.kinds import KINDS
+
     kind = KINDS.get(provider.lower()) if provider is not None else None
     return kind is None or kind.price_id is not None
 

@@ -20,6 +20,9 @@ HEAVY = [
     "pydantic",  # validates a config file and backend options; the defaults need none
     "backends.base",  # the Backend class (and pydantic): built in the background
     "backends.local.formats",
+    "backends.kinds",  # read when a price is looked up or a backend built
+    "backends.pool",
+    "tui.chat.handoff",  # what the chat hands to compare and the chat list, on request
     "textual.widgets._footer",  # the chat's key bar is one widget (tui.widgets.footer)
     "llama_cpp",
     "textual_plotext",

@@ -20,14 +20,15 @@ from backends.pricing import PriceBook
 from themes import DEFAULT_THEME, THEMES, fallback_variables
 from tui import start_gc
 from tui.bindings import KEY_SPECS, key_for, unknown_ids
-from tui.chat.handoff import ChatListRequested, CompareRequested
 from tui.chat.history import ChatHistory, StoreFactory, open_default_store, open_history
 from tui.chat.screen import ChatScreen
-from tui.chat.services import Availability, BackendFactory, ChatServices
+from tui.chat.services import Availability, ChatServices
 
 if TYPE_CHECKING:  # the store's and the backends' modules load after the first frame
     from backends.base import Backend
+    from backends.pool import BackendFactory
     from backends.store.db import Store
+    from tui.chat.handoff import ChatListRequested, CompareRequested
 
 
 # The terminal chat builds its backend and opens its history this long after the first frame:

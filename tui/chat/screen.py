@@ -24,14 +24,6 @@ from tui.chat.actions import ChatActions
 from tui.chat.budget_room import fit_for
 from tui.chat.conversation import Conversation, Exchange, ReplyRecord
 from tui.chat.edit_resend import EditState
-from tui.chat.handoff import (
-    ChatChoice,
-    ChatListRequested,
-    CompareRequested,
-    Handoff,
-    append_rounds,
-    show_rounds,
-)
 from tui.chat.history import ChatHistory
 from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
@@ -43,6 +35,7 @@ from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
     from backends.base import Backend
+    from tui.chat.handoff import ChatChoice, Handoff
     from tui.chat.reply import ReplyJob
 
 THINK_MORE = 256  # tokens added per "think longer"
@@ -375,6 +368,8 @@ class ChatScreen(ChatActions):
             reason = self.history.off_reason or "The history is still being opened."
             self.notify(reason, markup=False)
             return
+        from tui.chat.handoff import ChatListRequested  # on request: not on the start path
+
         self.post_message(ChatListRequested(self.history, search, self._resume))
 
     def action_search(self) -> None:
@@ -422,6 +417,8 @@ class ChatScreen(ChatActions):
             return
         # The chat's request history without a new prompt: every answered exchange.
         history = self.conversation.messages_for(Exchange(""))[:-1]
+        from tui.chat.handoff import CompareRequested  # on request: not on the start path
+
         request = CompareRequested(
             self.services, slot.name, slot.backend, history, self.budget_value, self.continue_with
         )
@@ -434,6 +431,8 @@ class ChatScreen(ChatActions):
         from the one saved before, and the next reply stores all of it."""
         if handoff is None:
             return
+        from tui.chat.handoff import append_rounds, show_rounds
+
         append_rounds(self.conversation, handoff)
         self.history.new_chat()
         await show_rounds(self.query_one(MessageList), handoff, expand=self.expand_thinking)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from backends.config import Settings
 from backends.errors import PonderError
-from backends.pool import BackendFactory
 from backends.pricing import PriceBook
 
 if TYPE_CHECKING:
     from backends.base import Backend
+    from backends.pool import BackendFactory
 
 Availability = Callable[[str], Awaitable[str | None]]
 
