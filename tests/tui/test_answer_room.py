@@ -53,7 +53,7 @@ async def test_max_never_starves_the_answer_and_big_budgets_are_clamped() -> Non
         await pilot.press("ctrl+g")
         largest = 1024 - ANSWER_RESERVE
         assert screen.budget_value == largest
-        assert f"budget {largest}" in str(screen.query_one(StatusBar)._left.render())
+        assert f"budget {largest}" in str(screen.query_one(StatusBar).render().plain)
         await send(pilot, "a")
         await reply_done(pilot)
         assert backend.requests[0].budget.limit == largest

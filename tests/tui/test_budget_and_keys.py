@@ -50,7 +50,7 @@ async def test_budget_keys_move_the_slider_and_set_the_next_request() -> None:
         assert (slider.value, active_step(slider)) == (32768, "32k")
         await pilot.press("ctrl+up")
         assert (slider.value, active_step(slider)) == (None, "auto")
-        assert "budget auto" in str(chat(pilot).query_one(StatusBar)._left.render())
+        assert "budget auto" in str(chat(pilot).query_one(StatusBar).render().plain)
 
         await pilot.press("ctrl+g")
         await send(pilot, "hello")

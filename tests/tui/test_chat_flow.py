@@ -265,7 +265,7 @@ async def test_a_cancelled_reply_is_counted_in_the_session_totals() -> None:
         assert totals.usage.output >= 300  # the ~400 tokens it streamed (estimated locally)
         assert totals.cost is not None and totals.cost > 0.3  # $1000 per million tokens
         assert totals.total_times == []  # a cut-short reply is no latency sample
-        right = str(chat(pilot).query_one(StatusBar)._right.render())
+        right = str(chat(pilot).query_one(StatusBar).totals)
         assert f"{totals.usage.input + totals.usage.output:,} tok" in right
         first_output = totals.usage.output
         gate.set()

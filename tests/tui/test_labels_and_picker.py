@@ -49,7 +49,7 @@ async def test_the_server_reported_model_replaces_default() -> None:
         view = await send(pilot, "hello")
         await reply_done(pilot)
         assert "qwen3-8b" in str(view._header.render())
-        assert "qwen3-8b" in str(chat(pilot).query_one(StatusBar)._left.render())
+        assert "qwen3-8b" in str(chat(pilot).query_one(StatusBar).render().plain)
 
 
 def test_spec_problems_are_one_line(tmp_path: Path) -> None:

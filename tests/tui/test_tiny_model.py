@@ -67,7 +67,7 @@ async def test_prompt_in_thinking_and_answer_land_and_meters_fill(tiny_gguf: Pat
         spent = str(chat(pilot).query_one(BudgetSlider)._spent.render())
         assert spent == f"spent {reply.reasoning_tokens} of 16"
         status = chat(pilot).query_one(StatusBar)
-        assert "session" in str(status._right.render()) and "1 reply" not in status.state
+        assert "session" in status.totals and "1 reply" not in status.state
         assert "local · tiny.gguf · budget 16" in screen_text(pilot)
     await backend.aclose()
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 from backends.local.model_files import EMBEDDED_NAME
@@ -55,9 +55,9 @@ def model_label(model: str, base_url: str | None = None) -> str:
     return model
 
 
-def session_text(totals: SessionTotals) -> str:
+def session_text(totals: SessionTotals | None) -> str:
     """``session $0.0040 · 1,234 tok · p50 4.1s · p95 6.0s`` (unknown prices as ``$?``)."""
-    if not totals.messages:
+    if totals is None or not totals.messages:
         return "session: no replies yet"
     cost = format_usd(totals.cost)
     if totals.partial and totals.cost is not None:
@@ -68,42 +68,55 @@ def session_text(totals: SessionTotals) -> str:
     return f"session {cost} · {tokens:,} tok · p50 {p50} · p95 {p95}"
 
 
-class StatusBar(Horizontal):
-    """Backend, model, requested budget and state on the left; session totals on the right."""
+class StatusBar(Widget):
+    """Backend, model, requested budget and state on the left; session totals on the right.
+
+    One line drawn by one widget (it is on the first frame: a widget per half cost start-up).
+    The left part is cut with an ellipsis when the line is too short; the totals are kept.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"status-bar--totals"}
+    DEFAULT_CSS = "StatusBar { height: 1; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._left = Static("", classes="status-left")
-        self._right = Static(session_text(SessionTotals()), classes="status-right")
         self.backend = ""
         self.model = ""
         self.budget = ""
         self.state = ""
-
-    def compose(self) -> ComposeResult:
-        yield self._left
-        yield self._right
+        self.totals = session_text(None)
 
     def show_backend(
         self, backend: str, model: str, state: str = "", base_url: str | None = None
     ) -> None:
         """Name the backend in use, its model and a state (``loading model…``, an error)."""
         self.backend, self.model, self.state = backend, model_label(model, base_url), state
-        self._draw()
+        self.refresh()
 
     def show_state(self, state: str) -> None:
         self.state = state
-        self._draw()
+        self.refresh()
 
     def show_budget(self, budget: str) -> None:
         self.budget = budget
-        self._draw()
+        self.refresh()
 
     def show_totals(self, totals: SessionTotals) -> None:
-        self._right.update(Content(session_text(totals)))
+        self.totals = session_text(totals)
+        self.refresh()
 
-    def _draw(self) -> None:
+    def left_text(self) -> str:
         parts = [self.backend or "…", self.model or "…", f"budget {self.budget}"]
         if self.state:
             parts.append(self.state)
-        self._left.update(Content(" · ".join(parts)))
+        return " · ".join(parts)
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        totals = Content.styled(
+            self.totals, self.get_visual_style("status-bar--totals", partial=True)
+        )
+        room = max(width - totals.cell_length - 2, 1)
+        left = Content(self.left_text()).truncate(room, ellipsis=True)
+        gap = max(width - left.cell_length - totals.cell_length, 2)
+        return Content.assemble(left, " " * gap, totals)
