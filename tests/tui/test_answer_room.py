@@ -21,7 +21,7 @@ DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
 
 def slider_text(pilot) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     slider = chat(pilot).query_one(BudgetSlider)
-    return str(slider._spent.render()), str(slider._note.render())
+    return slider.spent, slider.note
 
 
 async def test_header_and_spent_follow_a_live_budget_change_at_once() -> None:
@@ -86,7 +86,7 @@ async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks()
         screen = chat(pilot)
         assert screen.budget_value == 0
         assert "prompted" in slider_text(pilot)[1] and "turns on" in slider_text(pilot)[1]
-        assert "prompted" in str(screen.query_one(BudgetSlider)._precision.render())
+        assert "prompted" in screen.query_one(BudgetSlider).precision
         assert any("not trained to reason" in str(n.message) for n in app._notifications)
 
     native = ScriptedBackend([DONE], capabilities=dataclasses.replace(
@@ -95,7 +95,7 @@ async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks()
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         assert chat(pilot).budget_value == 1024
-        assert "native" in str(chat(pilot).query_one(BudgetSlider)._precision.render())
+        assert "native" in chat(pilot).query_one(BudgetSlider).precision
 
     # A budget set in the config wins over the capability default.
     app = app_with(native, Settings(default_budget=0))

@@ -14,7 +14,7 @@ from tests.tui.helpers import SIZE, app_with, backend_ready, chat, reply_done, s
 from tests.tui.keys_shown import help_rows
 from tests.tui.scripted import ScriptedBackend, Step
 from tui.bindings import KEY_SPECS, chat_bindings
-from tui.widgets.budget import BudgetSlider, BudgetSteps
+from tui.widgets.budget import BudgetSlider
 from tui.widgets.meters import StatusBar
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
@@ -22,9 +22,8 @@ DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
 
 def active_step(slider: BudgetSlider) -> str:
     """The label drawn in the active step's style (what the user sees highlighted)."""
-    row = slider.query_one(BudgetSteps)
-    content = row.render()
-    active = row.get_visual_style("budget-steps--step", "budget-steps--active", partial=True)
+    content = slider.render()
+    active = slider.get_visual_style("budget-slider--step", "budget-slider--active", partial=True)
     texts = [content.plain[span.start : span.end].strip() for span in content.spans
              if span.style == active]  # fmt: skip
     (label,) = {text for text in texts if text}
@@ -62,12 +61,11 @@ async def test_clicking_a_step_sets_the_budget() -> None:
     app = app_with(ScriptedBackend([DONE]))
     async with app.run_test(size=SIZE) as pilot:
         slider = chat(pilot).query_one(BudgetSlider)
-        row = slider.query_one(BudgetSteps)
-        start, _, _ = next(span for span in row.spans() if span[2] == 4096)
-        await pilot.click(row, offset=(start + 1, 0))
+        start, _, _ = next(span for span in slider.spans() if span[2] == 4096)
+        await pilot.click(slider, offset=(start + 1, 0))
         assert slider.value == 4096
         assert active_step(slider) == "4k"
-        await pilot.click(row, offset=(1, 0))  # the title is not a step
+        await pilot.click(slider, offset=(1, 0))  # the title is not a step
         assert slider.value == 4096
 
 
@@ -165,3 +163,22 @@ async def test_help_screen_lists_keys_with_their_ids() -> None:
         assert "f8" in table and "shift+enter" in table
         await pilot.press("escape")
         assert app.screen is chat(pilot)
+
+
+async def test_the_slider_line_keeps_spent_and_cuts_the_rest_on_a_short_line() -> None:
+    app = app_with(ScriptedBackend([DONE]))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await backend_ready(pilot)
+        slider = chat(pilot).query_one(BudgetSlider)
+        slider.set_note("→ off (answer room)")
+        slider.set_spent(312, "1k", estimated=True)
+        await pilot.pause()
+        line = slider.render().plain
+        assert line.startswith("think ") and "auto" in line and "exact · live" in line
+        assert "→ off (answer room)" in line and line.endswith("spent ~312 of 1k")
+        assert len(line) == slider.content_size.width
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        short = slider.render().plain
+        assert short.endswith("spent ~312 of 1k") and "…" in short
+        assert len(short) == slider.content_size.width

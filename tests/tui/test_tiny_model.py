@@ -64,7 +64,7 @@ async def test_prompt_in_thinking_and_answer_land_and_meters_fill(tiny_gguf: Pat
         assert meter.startswith("in ") and "out " in meter and "TTFT" in meter
         assert f"reasoning {reply.reasoning_tokens}" in meter
         assert not view.meter.has_class("-live")
-        spent = str(chat(pilot).query_one(BudgetSlider)._spent.render())
+        spent = chat(pilot).query_one(BudgetSlider).spent
         assert spent == f"spent {reply.reasoning_tokens} of 16"
         status = chat(pilot).query_one(StatusBar)
         assert "session" in status.totals and "1 reply" not in status.state
@@ -77,7 +77,7 @@ async def test_a_budget_the_output_cap_cannot_hold_is_sent_clamped(tiny_gguf: Pa
     async with app_with(backend, settings(16)).run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         chat(pilot)._set_budget(16)
-        note = str(chat(pilot).query_one(BudgetSlider)._note.render())
+        note = chat(pilot).query_one(BudgetSlider).note
         assert note == "→ off (answer room)"
         await send(pilot, "Hello there")
         await reply_done(pilot)
