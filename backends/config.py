@@ -45,8 +45,17 @@ APP_NAME = "ponder"
 CONFIG_ENV = "PONDER_CONFIG"
 SYSTEM_PROMPT_MAX = 20_000  # characters; a system prompt is a few lines, not a document
 DEFAULT_BUDGET_STEPS: list[int | Literal["auto"]] = [
-    0, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, "auto",
-]  # fmt: skip
+    0,
+    256,
+    512,
+    1024,
+    2048,
+    4096,
+    8192,
+    16384,
+    32768,
+    "auto",
+]
 
 
 @dataclass
@@ -159,22 +168,63 @@ def _check_steps(value: list[int | Literal["auto"]]) -> None:
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "super", "meta", "hyper"})
 NAMED_KEYS = frozenset(
-    {"escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end",
-     "pageup", "pagedown", "up", "down", "left", "right", *(f"f{n}" for n in range(1, 25))}
-)  # fmt: skip
+    {
+        "escape",
+        "enter",
+        "return",
+        "tab",
+        "space",
+        "backspace",
+        "delete",
+        "insert",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "up",
+        "down",
+        "left",
+        "right",
+        *(f"f{n}" for n in range(1, 25)),
+    }
+)
 # Keys the prompt needs for itself: sending, new lines, editing, moving the cursor, focus.
 PROMPT_OWNED = frozenset(
-    {"enter", "return", "ctrl+m", "shift+enter", "ctrl+j", "alt+enter", "backspace", "delete",
-     "tab", "shift+tab", "left", "right", "up", "down", "home", "end", "ctrl+q", "ctrl+p"}
-)  # fmt: skip
+    {
+        "enter",
+        "return",
+        "ctrl+m",
+        "shift+enter",
+        "ctrl+j",
+        "alt+enter",
+        "backspace",
+        "delete",
+        "tab",
+        "shift+tab",
+        "left",
+        "right",
+        "up",
+        "down",
+        "home",
+        "end",
+        "ctrl+q",
+        "ctrl+p",
+    }
+)
 
 
 def _char_key_names() -> frozenset[str]:
     """Textual's names of the printable ASCII characters that are not letters or digits."""
     import unicodedata
 
-    replace = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
-               "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}  # fmt: skip
+    replace = {
+        "solidus": "slash",
+        "reverse_solidus": "backslash",
+        "commercial_at": "at",
+        "hyphen_minus": "minus",
+        "plus_sign": "plus",
+        "low_line": "underscore",
+    }
     names = set()
     for code in range(0x21, 0x7F):
         char = chr(code)
@@ -220,8 +270,10 @@ def _one_key_problem(key: str) -> str | None:
         return f"{name!r} is not a key name ({example}; characters by name: slash, comma)"
     types_text = single or name in CHAR_KEYS or name == "space"
     if types_text and set(modifiers) <= {"shift"}:
-        return f"{key!r} types a character, so typing it would trigger the binding; " \
-               f"add a modifier, e.g. \"ctrl+{name.lower()}\""  # fmt: skip
+        return (
+            f"{key!r} types a character, so typing it would trigger the binding; "
+            f'add a modifier, e.g. "ctrl+{name.lower()}"'
+        )
     if key in PROMPT_OWNED:
         return f"{key!r} is needed by the prompt (send, new line, editing); choose another key"
     return None

@@ -145,8 +145,10 @@ def build(path: Path, chats: int, per_chat: int) -> None:
                 [(*row, row[-1]) for row in rows],
             )
     size = path.stat().st_size / 1e6
-    print(f"built {chats} chats x {per_chat} messages: {size:.0f} MB in "
-          f"{time.perf_counter() - started:.0f}s")  # fmt: skip
+    print(
+        f"built {chats} chats x {per_chat} messages: {size:.0f} MB in "
+        f"{time.perf_counter() - started:.0f}s"
+    )
 
 
 def store_startup(path: Path) -> float:
@@ -160,8 +162,13 @@ def store_startup(path: Path) -> float:
 
 def probe(script: str, path: Path) -> list[float]:
     """Run ``script`` in a fresh Python on ``path``; return the numbers it printed."""
-    result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise SystemExit(result.stderr[-2000:])
     return [float(word) for word in result.stdout.split()]
@@ -234,11 +241,13 @@ async def recorder_under_load(path: Path) -> None:
     store.close()
     writes = recorder.flush_seconds
     q = statistics.quantiles
-    print(f"recorder {n} deltas in 2 s into the big history: feed p50 "
-          f"{statistics.median(feeds) * 1e6:.1f} us, p99 {q(feeds, n=100)[98] * 1e6:.1f} us, "
-          f"max {max(feeds) * 1e6:.0f} us; event loop late p99 {q(lateness, n=100)[98] * 1e3:.2f}"
-          f" ms, max {max(lateness) * 1e3:.2f} ms; {len(writes)} writes (flush thread): p50 "
-          f"{statistics.median(writes) * 1e3:.2f} ms, max {max(writes) * 1e3:.2f} ms")  # fmt: skip
+    print(
+        f"recorder {n} deltas in 2 s into the big history: feed p50 "
+        f"{statistics.median(feeds) * 1e6:.1f} us, p99 {q(feeds, n=100)[98] * 1e6:.1f} us, "
+        f"max {max(feeds) * 1e6:.0f} us; event loop late p99 {q(lateness, n=100)[98] * 1e3:.2f}"
+        f" ms, max {max(lateness) * 1e3:.2f} ms; {len(writes)} writes (flush thread): p50 "
+        f"{statistics.median(writes) * 1e3:.2f} ms, max {max(writes) * 1e3:.2f} ms"
+    )
 
 
 def main() -> None:

@@ -89,8 +89,10 @@ def main() -> int:
     model = args.model or embedded_model_path()
     cores = os.cpu_count() or 1
     print(f"model {model.name}, {cores} cores, 2 columns, up to {args.tokens} tokens each")
-    print(f"{'threads':>7} {'policy':>10} {'wall':>7} {'tok/s/col':>9} {'TTFT':>6} "
-          f"{'out':>5} {'queued':>7}")  # fmt: skip
+    print(
+        f"{'threads':>7} {'policy':>10} {'wall':>7} {'tok/s/col':>9} {'TTFT':>6} "
+        f"{'out':>5} {'queued':>7}"
+    )
     for threads in (1, 2):
         numbers = asyncio.run(measure(model, threads, args.tokens, args.repeat))
         for policy, n in numbers.items():

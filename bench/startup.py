@@ -160,13 +160,15 @@ def time_to_prompt(command: list[str]) -> Run:
 class Screen:
     """The app's terminal output, read as it comes."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], master: int, start: float,
-                 command: list[str]) -> None:  # fmt: skip
+    def __init__(
+        self, proc: subprocess.Popen[bytes], master: int, start: float, command: list[str]
+    ) -> None:
         self.proc, self.master, self.start, self.command = proc, master, start, command
         self.output = bytearray()
 
-    def wait_for(self, text: bytes | None, *, type_first: bytes = b"",
-                 limit: float = TIMEOUT_S) -> bool:  # fmt: skip
+    def wait_for(
+        self, text: bytes | None, *, type_first: bytes = b"", limit: float = TIMEOUT_S
+    ) -> bool:
         """Type ``type_first``, then read until ``text`` is in the new output or ``limit`` s."""
         seen = max(0, len(self.output) - len(text or b""))
         if type_first:
@@ -229,18 +231,24 @@ def main() -> int:
         paint = statistics.median(r.painted_s for r in results) * 1000
         median = statistics.median(r.usable_s for r in results) * 1000
         print(f"  {name:13s} median {median:6.0f} ({paint:4.0f})   runs: {usable}")
-    print(f"keys typed every {FOLLOW_EVERY_S * 1000:.0f} ms in the {FOLLOW_S} s after that "
-          "(ponder builds its backend and loads its model then), ms to drawn")  # fmt: skip
+    print(
+        f"keys typed every {FOLLOW_EVERY_S * 1000:.0f} ms in the {FOLLOW_S} s after that "
+        "(ponder builds its backend and loads its model then), ms to drawn"
+    )
     for name, results in runs.items():
         later = sorted(ms for r in results for ms in r.later_ms)
         p95 = later[max(0, round(0.95 * len(later)) - 1)]
-        print(f"  {name:13s} p50 {statistics.median(later):5.0f}   p95 {p95:5.0f}   "
-              f"max {later[-1]:5.0f}")  # fmt: skip
+        print(
+            f"  {name:13s} p50 {statistics.median(later):5.0f}   p95 {p95:5.0f}   "
+            f"max {later[-1]:5.0f}"
+        )
     cpu = {name: statistics.median(r.cpu_s for r in results) for name, results in runs.items()}
     bare_cpu, ponder_cpu = cpu["bare textual"], cpu["ponder"]
-    print(f"CPU time used by then (less sensitive to a busy machine): bare {bare_cpu * 1000:.0f} "
-          f"ms, ponder {ponder_cpu * 1000:.0f} ms, ratio {ponder_cpu / bare_cpu:.2f} "
-          "(information; the target is on time)")  # fmt: skip
+    print(
+        f"CPU time used by then (less sensitive to a busy machine): bare {bare_cpu * 1000:.0f} "
+        f"ms, ponder {ponder_cpu * 1000:.0f} ms, ratio {ponder_cpu / bare_cpu:.2f} "
+        "(information; the target is on time)"
+    )
     times = {name: [r.usable_s for r in results] for name, results in runs.items()}
     ratio = statistics.median(times["ponder"]) / statistics.median(times["bare textual"])
     met = ratio <= args.target

@@ -168,8 +168,9 @@ def p50(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-async def run_once(flush_s: float, text: str, chunks: list[str], sections: int,
-                   key_every: float) -> Result:  # fmt: skip
+async def run_once(
+    flush_s: float, text: str, chunks: list[str], sections: int, key_every: float
+) -> Result:
     AssistantMessage.flush_s = flush_s
     backend = SyntheticBackend(chunks)
 
@@ -278,21 +279,34 @@ def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000, help="pieces to stream")
-    parser.add_argument("--compare-tokens", type=int, default=None,
-                        help="pieces for the other intervals (default: --tokens)")  # fmt: skip
+    parser.add_argument(
+        "--compare-tokens",
+        type=int,
+        default=None,
+        help="pieces for the other intervals (default: --tokens)",
+    )
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
-    parser.add_argument("--flush", type=float, nargs="+", default=[ANSWER_FLUSH_S, 0.05],
-                        help="answer batching intervals to compare (s; 0 = none)")  # fmt: skip
+    parser.add_argument(
+        "--flush",
+        type=float,
+        nargs="+",
+        default=[ANSWER_FLUSH_S, 0.05],
+        help="answer batching intervals to compare (s; 0 = none)",
+    )
     args = parser.parse_args()
     compare = args.tokens if args.compare_tokens is None else args.compare_tokens
     others = [flush for flush in args.flush if flush != ANSWER_FLUSH_S]
     runs = [(ANSWER_FLUSH_S, args.tokens)] + [(flush, compare) for flush in others]
     every = args.key_every * 1000
-    print(f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
-          f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms")  # fmt: skip
-    print(f"{'batching':>9s} {'pieces':>7s} {'render s':>9s} {'keys':>5s} "
-          f"{'handled p50/p95 ms':>19s} {'drawn p50/p95 ms':>17s}  widgets  layout ms  "
-          "on screen")  # fmt: skip
+    print(
+        f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
+        f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms"
+    )
+    print(
+        f"{'batching':>9s} {'pieces':>7s} {'render s':>9s} {'keys':>5s} "
+        f"{'handled p50/p95 ms':>19s} {'drawn p50/p95 ms':>17s}  widgets  layout ms  "
+        "on screen"
+    )
     ok = True
     for flush_s, tokens in runs:
         text, chunks, code_blocks = answer(tokens)
@@ -309,9 +323,11 @@ def main() -> int:
             f"{'all text' if not result.problems else '; '.join(result.problems)}"
             f"   p95 < {TARGET_P95_MS:.0f} ms: {'met' if met else 'NOT met'}"
         )
-    print("render s: request to the end of the reply; handled: key press to the prompt holding "
-          "it; drawn: to the frame after that; widgets: in the chat screen at the end; layout "
-          "ms: one full layout and frame of it.")  # fmt: skip
+    print(
+        "render s: request to the end of the reply; handled: key press to the prompt holding "
+        "it; drawn: to the frame after that; widgets: in the chat screen at the end; layout "
+        "ms: one full layout and frame of it."
+    )
     return 0 if ok else 1
 
 

@@ -58,12 +58,24 @@ def llama_server(embedded_gguf: Path, tmp_path_factory: pytest.TempPathFactory) 
     port = free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
     cmd = [
-        sys.executable, "-m", "tests.support.llama_server_main",  # the server, AMX-safe
-        "--model", str(embedded_gguf),
-        "--host", "127.0.0.1", "--port", str(port),
-        "--n_threads", "1", "--n_threads_batch", "1",
-        "--n_ctx", "2048", "--model_alias", "smollm2",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.support.llama_server_main",  # the server, AMX-safe
+        "--model",
+        str(embedded_gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--n_ctx",
+        "2048",
+        "--model_alias",
+        "smollm2",
+    ]
     with log.open("wb") as out:
         env = {
             **os.environ,

@@ -74,9 +74,16 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
     assert asked["meters"]["decode_tok_s"] is None or asked["meters"]["decode_tok_s"] > 0
 
     compared = run_json(
-        tmp_path, "compare", "--json", "-b", "srv:0", "-b", "srv:64", "hi",
+        tmp_path,
+        "compare",
+        "--json",
+        "-b",
+        "srv:0",
+        "-b",
+        "srv:64",
+        "hi",
         config=config,
-    )  # fmt: skip
+    )
     exactly(CompareResult, compared)
     for column in compared["columns"]:
         assert set(column) == set(CompareColumnRecord.model_fields)
@@ -100,9 +107,19 @@ def test_every_output_writes_the_same_keys(tmp_path: Path, replay_server: Replay
 
     results = tmp_path / "results.jsonl"
     evaluated = run_cli(
-        tmp_path, "eval", "sample", "--limit", "1", "-b", "srv:0", "--concurrency", "1",
-        "--results", str(results), config=config,
-    )  # fmt: skip
+        tmp_path,
+        "eval",
+        "sample",
+        "--limit",
+        "1",
+        "-b",
+        "srv:0",
+        "--concurrency",
+        "1",
+        "--results",
+        str(results),
+        config=config,
+    )
     assert evaluated.returncode == 0, decoded(evaluated.stderr)
     (line,) = results.read_text(encoding="utf-8").splitlines()
     stored = json.loads(line)
@@ -128,9 +145,17 @@ def test_unknown_values_are_null_not_zero(tmp_path: Path, replay_server: ReplayS
     assert asked["meters"]["cost_split_usd"] is None and asked["meters"]["cache_hit"] is None
     results = tmp_path / "results.jsonl"
     evaluated = run_cli(
-        tmp_path, "eval", "sample", "--limit", "1", "-b", "srv:0", "--results", str(results),
+        tmp_path,
+        "eval",
+        "sample",
+        "--limit",
+        "1",
+        "-b",
+        "srv:0",
+        "--results",
+        str(results),
         config=config,
-    )  # fmt: skip
+    )
     assert evaluated.returncode == 0, decoded(evaluated.stderr)
     (loaded,) = ResultsFile(results).load()
     assert loaded.meters.cost_usd is None and loaded.meters.cache_hit is None
@@ -159,11 +184,23 @@ def test_an_old_results_line_still_loads(tmp_path: Path) -> None:
 
 def test_an_old_history_row_still_loads() -> None:
     old_meters = {
-        "usage": {"input": 0, "cached_input": 0, "cache_write": 0, "output": 9,
-                  "reasoning": 4, "estimated": True},
+        "usage": {
+            "input": 0,
+            "cached_input": 0,
+            "cache_write": 0,
+            "output": 9,
+            "reasoning": 4,
+            "estimated": True,
+        },
         "cache_hit": None,
-        "cost": {"input": 0.0, "cached_input": 0.0, "cache_write": 0.0, "output": 0.5,
-                 "total": 0.5, "hardware": 0.0},
+        "cost": {
+            "input": 0.0,
+            "cached_input": 0.0,
+            "cache_write": 0.0,
+            "output": 0.5,
+            "total": 0.5,
+            "hardware": 0.0,
+        },
         "cost_usd": 0.5,
         "provider_cost": None,
         "ttft_s": 0.25,
@@ -176,7 +213,7 @@ def test_an_old_history_row_still_loads() -> None:
         "local": False,
         "stop_reason": "stop",
         "line": "in ? · out ~9 · reasoning 4 · $0.50 · TTFT 0.25s · 2.0s · 4.5 tok/s",
-    }  # fmt: skip
+    }
     reading = codec.reading_from_dict(old_meters, {"input": 0, "output": 9}, "stop")
     assert reading is not None
     assert reading.decode_tps == 4.5 and reading.cost_usd == 0.5

@@ -85,8 +85,13 @@ asyncio.run(main())
 
 
 def loaded(code: str, tmp_path: Path) -> set[str]:
-    env = dict(os.environ, HOME=str(tmp_path), PONDER_DATA_DIR=str(tmp_path / "data"),
-               PONDER_CONFIG=str(tmp_path / "config.toml"), PYTHONPATH=str(ROOT))  # fmt: skip
+    env = dict(
+        os.environ,
+        HOME=str(tmp_path),
+        PONDER_DATA_DIR=str(tmp_path / "data"),
+        PONDER_CONFIG=str(tmp_path / "config.toml"),
+        PYTHONPATH=str(ROOT),
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -34,23 +34,39 @@ class KeySpec:
 
 
 KEY_SPECS: tuple[KeySpec, ...] = (
-    KeySpec("cancel", "escape", "cancel", "Cancel the reply (keeps the partial text)", True,
-            "Cancel"),
-    KeySpec("budget_down", "ctrl+down", "budget_down", "Thinking budget: one step down", True,
-            "Budget−"),
-    KeySpec("budget_up", "ctrl+up", "budget_up", "Thinking budget: one step up", True,
-            "Budget+"),
+    KeySpec(
+        "cancel", "escape", "cancel", "Cancel the reply (keeps the partial text)", True, "Cancel"
+    ),
+    KeySpec(
+        "budget_down", "ctrl+down", "budget_down", "Thinking budget: one step down", True, "Budget−"
+    ),
+    KeySpec("budget_up", "ctrl+up", "budget_up", "Thinking budget: one step up", True, "Budget+"),
     KeySpec("budget_off", "ctrl+o", "budget_off", "Thinking budget: off (no thinking)"),
-    KeySpec("budget_max", "ctrl+g", "budget_max",
-            "Thinking budget: the largest that leaves room for the answer"),
-    KeySpec("stop_thinking", "ctrl+s", "stop_thinking", "Stop thinking now and answer", True,
-            "Stop thinking"),
+    KeySpec(
+        "budget_max",
+        "ctrl+g",
+        "budget_max",
+        "Thinking budget: the largest that leaves room for the answer",
+    ),
+    KeySpec(
+        "stop_thinking",
+        "ctrl+s",
+        "stop_thinking",
+        "Stop thinking now and answer",
+        True,
+        "Stop thinking",
+    ),
     KeySpec("think_longer", "ctrl+l", "think_longer", "Think longer (at least 256 more tokens)"),
-    KeySpec("toggle_thinking", "ctrl+t", "toggle_thinking", "Show / hide all thinking", True,
-            "Thinking"),
+    KeySpec(
+        "toggle_thinking", "ctrl+t", "toggle_thinking", "Show / hide all thinking", True, "Thinking"
+    ),
     KeySpec("retry", "ctrl+r", "retry", "Retry the last reply (adds another reply)"),
-    KeySpec("edit_last", "ctrl+e", "edit_last",
-            "Edit a sent message and resend (again: the one before; the old branch is kept)"),
+    KeySpec(
+        "edit_last",
+        "ctrl+e",
+        "edit_last",
+        "Edit a sent message and resend (again: the one before; the old branch is kept)",
+    ),
     KeySpec("system_prompt", "f9", "system_prompt", "System prompt of this chat"),
     KeySpec("new_chat", "ctrl+n", "new_chat", "Start a new chat"),
     KeySpec("chat_list", "f5", "chat_list", "Saved chats: resume, rename, delete"),
@@ -58,21 +74,30 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("backend_picker", "ctrl+b,f4", "pick_backend", "Pick the backend", True, "Backend"),
     KeySpec("copy_answer", "f2", "copy_answer", "Copy the last answer"),
     KeySpec("copy_code", "f3", "copy_code", "Copy the last code block of the last answer"),
-    KeySpec("eval", "f6", "app.open_eval",
-            "Evaluate strategies: a task set across backends and budgets"),
-    KeySpec("compare", "f7", "compare",
-            "Compare side by side: this chat on several backends / budgets"),
+    KeySpec(
+        "eval", "f6", "app.open_eval", "Evaluate strategies: a task set across backends and budgets"
+    ),
+    KeySpec(
+        "compare", "f7", "compare", "Compare side by side: this chat on several backends / budgets"
+    ),
     KeySpec("scroll_up", "pageup", "scroll_chat('page_up')", "Scroll the chat up a page"),
-    KeySpec("scroll_down", "pagedown", "scroll_chat('page_down')",
-            "Scroll the chat down a page"),
+    KeySpec("scroll_down", "pagedown", "scroll_chat('page_down')", "Scroll the chat down a page"),
     KeySpec("scroll_top", "ctrl+home", "scroll_chat('home')", "Scroll to the first message"),
     KeySpec("scroll_bottom", "ctrl+end", "scroll_chat('end')", "Scroll to the newest message"),
-    KeySpec("scroll_top_empty", "home", "scroll_if_empty('home')",
-            "Scroll to the first message while the prompt is empty (else: start of line)"),
-    KeySpec("scroll_bottom_empty", "end", "scroll_if_empty('end')",
-            "Scroll to the newest message while the prompt is empty (else: end of line)"),
+    KeySpec(
+        "scroll_top_empty",
+        "home",
+        "scroll_if_empty('home')",
+        "Scroll to the first message while the prompt is empty (else: start of line)",
+    ),
+    KeySpec(
+        "scroll_bottom_empty",
+        "end",
+        "scroll_if_empty('end')",
+        "Scroll to the newest message while the prompt is empty (else: end of line)",
+    ),
     KeySpec("help", "f1", "help", "Show all keys", True, "Help"),
-)  # fmt: skip
+)
 
 PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the message"),
@@ -89,28 +114,55 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
 
 
 # Compare's own keys; the chat's budget and thinking keys act there too, under the same ids.
-COMPARE_SHARED_IDS = ("budget_down", "budget_up", "budget_off", "budget_max", "stop_thinking",
-                      "toggle_thinking")  # fmt: skip
+COMPARE_SHARED_IDS = (
+    "budget_down",
+    "budget_up",
+    "budget_off",
+    "budget_max",
+    "stop_thinking",
+    "toggle_thinking",
+)
 COMPARE_SPECS: tuple[KeySpec, ...] = (
-    KeySpec("compare_stop_all", "escape", "stop_all",
-            "Stop every column (partial replies kept); close compare when nothing runs", True,
-            "Stop all"),
-    KeySpec("compare_next", "tab,ctrl+right", "focus_column(1)", "Focus the next column", True,
-            "Column→"),
-    KeySpec("compare_previous", "shift+tab,ctrl+left", "focus_column(-1)",
-            "Focus the previous column"),
-    KeySpec("compare_move_right", "ctrl+shift+right", "move_column(1)",
-            "Move the focused column right"),
-    KeySpec("compare_move_left", "ctrl+shift+left", "move_column(-1)",
-            "Move the focused column left"),
-    KeySpec("compare_add", "ctrl+n", "add_column", "Add a column (backend and budget)", True,
-            "Add"),
-    KeySpec("compare_remove", "ctrl+d", "remove_column", "Remove the focused column", True,
-            "Remove"),
-    KeySpec("compare_promote", "f8", "promote",
-            "Continue the focused column in the chat (its backend, budget and history)", True,
-            "To chat"),
-)  # fmt: skip
+    KeySpec(
+        "compare_stop_all",
+        "escape",
+        "stop_all",
+        "Stop every column (partial replies kept); close compare when nothing runs",
+        True,
+        "Stop all",
+    ),
+    KeySpec(
+        "compare_next",
+        "tab,ctrl+right",
+        "focus_column(1)",
+        "Focus the next column",
+        True,
+        "Column→",
+    ),
+    KeySpec(
+        "compare_previous", "shift+tab,ctrl+left", "focus_column(-1)", "Focus the previous column"
+    ),
+    KeySpec(
+        "compare_move_right", "ctrl+shift+right", "move_column(1)", "Move the focused column right"
+    ),
+    KeySpec(
+        "compare_move_left", "ctrl+shift+left", "move_column(-1)", "Move the focused column left"
+    ),
+    KeySpec(
+        "compare_add", "ctrl+n", "add_column", "Add a column (backend and budget)", True, "Add"
+    ),
+    KeySpec(
+        "compare_remove", "ctrl+d", "remove_column", "Remove the focused column", True, "Remove"
+    ),
+    KeySpec(
+        "compare_promote",
+        "f8",
+        "promote",
+        "Continue the focused column in the chat (its backend, budget and history)",
+        True,
+        "To chat",
+    ),
+)
 
 # The other screens' keys, by screen (the key to ``screen_bindings``). Plain keys are fine
 # here: these screens (or, for "chat_rows", the chat list's rows) have no prompt to type in.
@@ -127,8 +179,9 @@ SCREEN_SPECS: dict[str, tuple[KeySpec, ...]] = {
     ),
     "history_error": (
         KeySpec("history_fresh", "f", "choose('fresh')", "Start fresh", True),
-        KeySpec("history_without", "c,escape", "choose('without')", "Continue without history",
-                True),
+        KeySpec(
+            "history_without", "c,escape", "choose('without')", "Continue without history", True
+        ),
     ),
     "chat_list": (
         KeySpec("chats_close", "escape", "close", "Close", True),
@@ -151,7 +204,7 @@ SCREEN_SPECS: dict[str, tuple[KeySpec, ...]] = {
         KeySpec("eval_group", "ctrl+t", "next_group", "Per tag", True),
     ),
     "eval_results": (KeySpec("eval_results_close", "escape,q", "close", "Close", True),),
-}  # fmt: skip
+}
 
 
 def _binding(spec: KeySpec, *, priority: bool) -> Binding:

@@ -28,9 +28,15 @@ def svg_chart(curves: list[Curve], axis: str) -> bytes | None:
         " (≈ local hardware-time estimate)" if approx and axis == "cost" else ""
     )
     chart = pygal.XY(
-        title=title, x_title=AXES[axis], y_title="accuracy %", range=(0, 100), dots_size=4,
-        show_legend=True, legend_at_bottom=True, disable_xml_declaration=False,
-    )  # fmt: skip
+        title=title,
+        x_title=AXES[axis],
+        y_title="accuracy %",
+        range=(0, 100),
+        dots_size=4,
+        show_legend=True,
+        legend_at_bottom=True,
+        disable_xml_declaration=False,
+    )
     for curve in curves:
         pairs = curve.along(axis)
         if pairs:

@@ -265,9 +265,24 @@ def build_report(
 # ---- rendering --------------------------------------------------------------------------------
 
 COLUMNS = (
-    "strategy", "n", "acc", "95% CI", "cost/q", "cost total", "reason tok/q", "cache hit",
-    "p50 s", "p95 s", "TTFT p50", "TTFT p95", "ans p50", "ans p95", "echo", "errors", "frontier",
-)  # fmt: skip
+    "strategy",
+    "n",
+    "acc",
+    "95% CI",
+    "cost/q",
+    "cost total",
+    "reason tok/q",
+    "cache hit",
+    "p50 s",
+    "p95 s",
+    "TTFT p50",
+    "TTFT p95",
+    "ans p50",
+    "ans p95",
+    "echo",
+    "errors",
+    "frontier",
+)
 
 
 def _pct(value: float | None) -> str:

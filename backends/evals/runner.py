@@ -202,9 +202,11 @@ class EvalRunner:
         for strategy in self.strategies:
             backend = self.backend_for(strategy)
             fit = fit_budget(
-                strategy.budget, output_cap(backend, self.settings.max_tokens),
-                context_size(backend), self.answer_limit,
-            )  # fmt: skip
+                strategy.budget,
+                output_cap(backend, self.settings.max_tokens),
+                context_size(backend),
+                self.answer_limit,
+            )
             if fit.clamped:
                 self.notes.append(f"{strategy.key}: {fit.note}")
             self._budgets[strategy.key] = fit.budget
@@ -362,10 +364,15 @@ class EvalRunner:
         finally:
             self._running -= 1
         result = make_result(
-            task, replace(strategy, budget=self._budgets.get(strategy.key, strategy.budget)),
-            backend, samples, self.settings, repeat=repeat,
-            seed=sample_seed(self.seed, task.id, repeat), config_key=self._keys[strategy.key],
-        )  # fmt: skip
+            task,
+            replace(strategy, budget=self._budgets.get(strategy.key, strategy.budget)),
+            backend,
+            samples,
+            self.settings,
+            repeat=repeat,
+            seed=sample_seed(self.seed, task.id, repeat),
+            config_key=self._keys[strategy.key],
+        )
         result = result.model_copy(update={"strategy": strategy.key})
         self.store.append(result)
         self._latest[result.key] = result

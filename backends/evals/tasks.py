@@ -85,11 +85,18 @@ class Task(BaseModel):
         """
         payload = json.dumps(
             [
-                self.prompt, self.system, self.expected, self.check, list(self.options),
-                self.units, self.tolerance, self.max_answer_tokens, self.scorer,
+                self.prompt,
+                self.system,
+                self.expected,
+                self.check,
+                list(self.options),
+                self.units,
+                self.tolerance,
+                self.max_answer_tokens,
+                self.scorer,
             ],
             sort_keys=True,
-        )  # fmt: skip
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

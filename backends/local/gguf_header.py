@@ -20,9 +20,18 @@ from backends.local.formats import ThinkingFormat, detect_format
 MAGIC = b"GGUF"
 STRING, ARRAY = 8, 9
 _SCALARS = {
-    0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?",
-    10: "<Q", 11: "<q", 12: "<d",
-}  # fmt: skip
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _U64 = struct.Struct("<Q")
 SPECIAL_TYPES = (3, 4)  # llama.cpp token types CONTROL, USER_DEFINED
 DETECTION_KEYS = (

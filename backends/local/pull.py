@@ -192,9 +192,14 @@ def _download(
     bar: Any = _progress_class(progress or (lambda _done, _total: None))
     with _translated(entry, keep=part), part.open("ab") as handle:
         http_get(
-            location, handle, resume_size=resume, headers=headers, expected_size=size,
-            displayed_filename=entry.file, tqdm_class=bar,
-        )  # fmt: skip
+            location,
+            handle,
+            resume_size=resume,
+            headers=headers,
+            expected_size=size,
+            displayed_filename=entry.file,
+            tqdm_class=bar,
+        )
 
 
 def _verify_and_keep(entry: CatalogEntry, part: Path, sha: str, commit: str) -> PulledModel:

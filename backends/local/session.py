@@ -161,9 +161,12 @@ class Sampler:
             add(self.chain, llama_cpp.llama_sampler_init_top_p(sampling.top_p, 1))
             add(self.chain, llama_cpp.llama_sampler_init_min_p(sampling.min_p, 1))
             add(self.chain, llama_cpp.llama_sampler_init_temp(sampling.temperature))
-            add(self.chain, llama_cpp.llama_sampler_init_dist(
-                llama_cpp.LLAMA_DEFAULT_SEED if seed is None else seed
-            ))  # fmt: skip
+            add(
+                self.chain,
+                llama_cpp.llama_sampler_init_dist(
+                    llama_cpp.LLAMA_DEFAULT_SEED if seed is None else seed
+                ),
+            )
 
     def sample(self) -> int:
         """A token from the logits of the last evaluated position (it is accepted too)."""

@@ -57,9 +57,14 @@ ThinkingMode = Literal["auto", "budget", "adaptive", "adaptive_only"]
 LENGTH_STOPS = frozenset({"max_tokens", "model_context_window_exceeded"})
 # In-stream errors carry only a type: the HTTP status it stands for.
 ERROR_STATUS = {
-    "authentication_error": 401, "permission_error": 403, "not_found_error": 404,
-    "rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529,
-}  # fmt: skip
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
 
 
 class AnthropicOptions(HTTPOptions):
@@ -195,15 +200,30 @@ class AnthropicWire(ProviderWire):
         spend_limit = b"enforced_spend_limit_reached" in body
         return self.error(status, message, code, retry_after_hint(headers, body), spend_limit)
 
-    def error(self, status: int, message: str, code: str, retry_after: float | None = None,
-              spend_limit: bool = False) -> PonderError:  # fmt: skip
+    def error(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        retry_after: float | None = None,
+        spend_limit: bool = False,
+    ) -> PonderError:
         """ponder's error for an Anthropic error (HTTP status, or 0 and the in-stream type)."""
         if spend_limit:  # a 429 that waiting will not fix
-            return QuotaExceeded(f"Anthropic spend limit reached: {message}",
-                                 "raise the limit in the Anthropic console")  # fmt: skip
+            return QuotaExceeded(
+                f"Anthropic spend limit reached: {message}",
+                "raise the limit in the Anthropic console",
+            )
         status = status or ERROR_STATUS.get(code, 0)
-        return status_error(status, message, code, provider="Anthropic", model=self.model,
-                            key_env=self.key_env, retry_after=retry_after)  # fmt: skip
+        return status_error(
+            status,
+            message,
+            code,
+            provider="Anthropic",
+            model=self.model,
+            key_env=self.key_env,
+            retry_after=retry_after,
+        )
 
 
 class AnthropicParser(StreamParser):
@@ -334,8 +354,9 @@ class AnthropicBackend(HTTPBackend):
     kind = "anthropic"
     Options = AnthropicOptions
     options: AnthropicOptions
-    capabilities = Capabilities(can_think=True, thinking_text="summary",
-                                budget_precision="approximate")  # fmt: skip
+    capabilities = Capabilities(
+        can_think=True, thinking_text="summary", budget_precision="approximate"
+    )
     wire_class = AnthropicWire
     default_model = "claude-sonnet-4-5"
 

@@ -67,8 +67,11 @@ def clean_block(block: dict[str, Any], tool_json: str | None) -> dict[str, Any] 
     if kind == "thinking":
         if not block.get("signature"):
             return None  # cut off before its signature: the API would reject it
-        return {"type": "thinking", "thinking": block.get("thinking") or "",
-                "signature": block["signature"]}  # fmt: skip
+        return {
+            "type": "thinking",
+            "thinking": block.get("thinking") or "",
+            "signature": block["signature"],
+        }
     if kind == "redacted_thinking":
         return {"type": "redacted_thinking", "data": block.get("data") or ""}
     if kind == "compaction":
@@ -83,8 +86,7 @@ def clean_block(block: dict[str, Any], tool_json: str | None) -> dict[str, Any] 
                 tool_input = json.loads(tool_json)
             except ValueError:
                 return None
-        return {"type": kind, "id": block.get("id"), "name": block.get("name"),
-                "input": tool_input}  # fmt: skip
+        return {"type": kind, "id": block.get("id"), "name": block.get("name"), "input": tool_input}
     return {key: value for key, value in block.items() if value is not None}
 
 

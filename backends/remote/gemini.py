@@ -215,10 +215,19 @@ class GeminiWire(ProviderWire):
         violations = [v for d in details for v in d.get("violations") or [] if isinstance(v, dict)]
         quota_ids = [str(v.get("quotaId")) for v in violations]
         if status == 429 and any("PerDay" in quota for quota in quota_ids):
-            return QuotaExceeded(f"Gemini daily quota used up: {message}",
-                                 "it resets daily; retrying now will not help")  # fmt: skip
-        return status_error(status, message, code, provider="Gemini", model=self.model,
-                            key_env=self.key_env, retry_after=retry_after)  # fmt: skip
+            return QuotaExceeded(
+                f"Gemini daily quota used up: {message}",
+                "it resets daily; retrying now will not help",
+            )
+        return status_error(
+            status,
+            message,
+            code,
+            provider="Gemini",
+            model=self.model,
+            key_env=self.key_env,
+            retry_after=retry_after,
+        )
 
 
 def usage_from(meta: dict[str, Any]) -> Usage:
@@ -310,8 +319,9 @@ class GeminiBackend(HTTPBackend):
     kind = "gemini"
     Options = GeminiOptions
     options: GeminiOptions
-    capabilities = Capabilities(can_think=True, thinking_text="summary",
-                                budget_precision="approximate")  # fmt: skip
+    capabilities = Capabilities(
+        can_think=True, thinking_text="summary", budget_precision="approximate"
+    )
     wire_class = GeminiWire
     default_model = "gemini-2.5-flash"
 
@@ -320,8 +330,9 @@ class GeminiBackend(HTTPBackend):
         style = thinking_style(self.model, self.options)
         precisions: dict[str, BudgetPrecision] = {"budget": "approximate", "level": "bucketed"}
         precision = precisions.get(style, "none")
-        self.capabilities = replace(self.capabilities, can_think=style != "none",
-                                    budget_precision=precision)  # fmt: skip
+        self.capabilities = replace(
+            self.capabilities, can_think=style != "none", budget_precision=precision
+        )
 
     def auth_headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self.api_key} if self.api_key else {}
@@ -332,6 +343,7 @@ class GeminiBackend(HTTPBackend):
         return [
             str(m["name"]).removeprefix("models/")
             for m in models
-            if isinstance(m, dict) and "name" in m
+            if isinstance(m, dict)
+            and "name" in m
             and "generateContent" in (m.get("supportedGenerationMethods") or ["generateContent"])
-        ]  # fmt: skip
+        ]

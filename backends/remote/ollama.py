@@ -128,8 +128,11 @@ class OllamaWire(ProviderWire):
         cap = max_tokens_for(limit, request.max_tokens) if limit else request.max_tokens
         if cap:
             options["num_predict"] = cap
-        for name, value in (("temperature", request.temperature), ("seed", request.seed),
-                            ("num_ctx", self.options.num_ctx)):  # fmt: skip
+        for name, value in (
+            ("temperature", request.temperature),
+            ("seed", request.seed),
+            ("num_ctx", self.options.num_ctx),
+        ):
             if value is not None:
                 options[name] = value
         if options:
@@ -154,14 +157,23 @@ class OllamaWire(ProviderWire):
         """ponder's error for an Ollama ``{"error": …}`` (HTTP status, or 0 in-stream)."""
         lowered = message.lower()
         if status == 404 or ("model" in lowered and "not found" in lowered):
-            return ModelNotFound(f"Ollama does not have the model '{self.model}': {message}",
-                                 f"run: ollama pull {self.model}")  # fmt: skip
+            return ModelNotFound(
+                f"Ollama does not have the model '{self.model}': {message}",
+                f"run: ollama pull {self.model}",
+            )
         if "does not support thinking" in lowered:
             return ProviderError(f"Ollama: {message}", 'set think_style = "none" in the options')
         if status == 0 and not is_context_overflow(code, message):
             status = 500  # a failure while running the model: worth one retry before output
-        return status_error(status, message, code, provider="Ollama", model=self.model,
-                            key_env=self.key_env, retry_after=retry_after)  # fmt: skip
+        return status_error(
+            status,
+            message,
+            code,
+            provider="Ollama",
+            model=self.model,
+            key_env=self.key_env,
+            retry_after=retry_after,
+        )
 
 
 class OllamaParser(StreamParser):
@@ -248,8 +260,9 @@ class OllamaBackend(HTTPBackend):
     kind = "ollama"
     Options = OllamaOptions
     options: OllamaOptions
-    capabilities = Capabilities(can_think=True, thinking_text="full", budget_precision="on_off",
-                                local=KINDS["ollama"].local)  # fmt: skip
+    capabilities = Capabilities(
+        can_think=True, thinking_text="full", budget_precision="on_off", local=KINDS["ollama"].local
+    )
     wire_class = OllamaWire
     models_path = "/api/tags"
     default_model = "qwen3"
@@ -258,8 +271,7 @@ class OllamaBackend(HTTPBackend):
         super().__init__(spec)
         style = self.options.think_style
         if style == "none":
-            self.capabilities = replace(self.capabilities, can_think=False,
-                                        budget_precision="none")  # fmt: skip
+            self.capabilities = replace(self.capabilities, can_think=False, budget_precision="none")
         elif style == "levels" or (style == "auto" and "gpt-oss" in self.model):
             self.capabilities = replace(self.capabilities, budget_precision="bucketed")
 

@@ -49,12 +49,22 @@ CODE_STATUS = {"server_error": 500, "server_is_overloaded": 503}
 # Events that carry nothing ponder shows or keeps; any other unknown type is counted.
 IGNORED = frozenset(
     f"response.{name}"
-    for name in ("queued", "output_item.added", "content_part.added", "content_part.done",
-                 "output_text.done", "output_text.annotation.added", "refusal.done",
-                 "reasoning_summary_part.added", "reasoning_summary_part.done",
-                 "reasoning_summary_text.done", "reasoning_text.done",
-                 "function_call_arguments.delta", "function_call_arguments.done")
-)  # fmt: skip
+    for name in (
+        "queued",
+        "output_item.added",
+        "content_part.added",
+        "content_part.done",
+        "output_text.done",
+        "output_text.annotation.added",
+        "refusal.done",
+        "reasoning_summary_part.added",
+        "reasoning_summary_part.done",
+        "reasoning_summary_text.done",
+        "reasoning_text.done",
+        "function_call_arguments.delta",
+        "function_call_arguments.done",
+    )
+)
 ENDINGS = ("response.completed", "response.incomplete", "response.failed")
 
 
@@ -172,8 +182,15 @@ class ResponsesWire(ProviderWire):
     ) -> PonderError:
         """ponder's error for an OpenAI error (HTTP body, ``error`` event, ``response.failed``)."""
         status = status or CODE_STATUS.get(code, 0)
-        return status_error(status, message, code, provider="OpenAI", model=self.model,
-                            key_env=self.key_env, retry_after=retry_after)  # fmt: skip
+        return status_error(
+            status,
+            message,
+            code,
+            provider="OpenAI",
+            model=self.model,
+            key_env=self.key_env,
+            retry_after=retry_after,
+        )
 
 
 def usage_from(usage: dict[str, Any]) -> Usage:
@@ -284,8 +301,9 @@ class OpenAIResponsesBackend(HTTPBackend):
     kind = "openai-responses"
     Options = ResponsesOptions
     options: ResponsesOptions
-    capabilities = Capabilities(can_think=True, thinking_text="summary",
-                                budget_precision="bucketed")  # fmt: skip
+    capabilities = Capabilities(
+        can_think=True, thinking_text="summary", budget_precision="bucketed"
+    )
     wire_class = ResponsesWire
     default_model = "gpt-5"
 

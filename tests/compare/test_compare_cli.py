@@ -49,8 +49,20 @@ def test_table_and_summary(
     other_server.script = Script(answer="**4.0**")
     a = f"127.0.0.1:{chat_server.url.split(':')[2].split('/')[0]}"
     b = f"127.0.0.1:{other_server.url.split(':')[2].split('/')[0]}"
-    code = run(config, "-b", "tiny:0", "-b", f"{chat_server.url}:64", "-b", other_server.url,
-               "--budget", "off", "--max-tokens", "12", "What is 2+2?")  # fmt: skip
+    code = run(
+        config,
+        "-b",
+        "tiny:0",
+        "-b",
+        f"{chat_server.url}:64",
+        "-b",
+        other_server.url,
+        "--budget",
+        "off",
+        "--max-tokens",
+        "12",
+        "What is 2+2?",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "\r" not in err and "\x1b" not in out  # nothing streamed, nothing interleaved
@@ -60,8 +72,18 @@ def test_table_and_summary(
     assert "(thought 3 tokens; --json shows the thinking)" in out  # the server's count
     header = next(line for line in lines if line.startswith("#"))
     assert header.split() == [
-        "#", "column", "stop", "in", "cache", "out", "reasoning", "cost", "TTFT", "total", "tok/s"
-    ]  # fmt: skip
+        "#",
+        "column",
+        "stop",
+        "in",
+        "cache",
+        "out",
+        "reasoning",
+        "cost",
+        "TTFT",
+        "total",
+        "tok/s",
+    ]
     rows = lines[lines.index(header) + 1 : lines.index(header) + 4]
     assert [row.split()[0] for row in rows] == ["1", "2", "3"]
     assert rows[0].split()[1:4] == ["tiny", "@off", "length"]
@@ -81,8 +103,19 @@ def test_json_shape(
 ) -> None:
     chat_server.script = Script(answer="Paris", reasoning="France capital", prompt_tokens=20)
     other_server.script = Script(answer="Lyon")
-    code = run(config, "--json", "-b", "tiny:0", "-b", f"{chat_server.url}:4k",
-               "-b", f"{other_server.url}:0", "--max-tokens", "10", "Capital?")  # fmt: skip
+    code = run(
+        config,
+        "--json",
+        "-b",
+        "tiny:0",
+        "-b",
+        f"{chat_server.url}:4k",
+        "-b",
+        f"{other_server.url}:0",
+        "--max-tokens",
+        "10",
+        "Capital?",
+    )
     out, _ = capsys.readouterr()
     assert code == 0
     data = json.loads(out)
@@ -90,9 +123,21 @@ def test_json_shape(
     assert data["prompt"] == "Capital?"
     tiny, remote, other = data["columns"]
     assert set(remote) == {
-        "index", "label", "backend", "kind", "model", "text", "thinking", "stop_reason", "error",
-        "usage", "meters", "budget", "queued_s", "notes",
-    }  # fmt: skip
+        "index",
+        "label",
+        "backend",
+        "kind",
+        "model",
+        "text",
+        "thinking",
+        "stop_reason",
+        "error",
+        "usage",
+        "meters",
+        "budget",
+        "queued_s",
+        "notes",
+    }
     assert (remote["text"], remote["thinking"]) == ("Paris", "France capital")
     assert remote["usage"]["input"] == 20 and remote["usage"]["reasoning"] == 2
     assert remote["budget"]["requested"] == "4096" and other["budget"]["requested"] == "off"
@@ -104,9 +149,16 @@ def test_json_shape(
         assert column["meters"]["total_s"] > 0
     summary = data["summary"]
     assert set(summary) == {
-        "cheapest", "fastest_ttft", "fastest_total", "fewest_reasoning", "most_reasoning",
-        "unpriced", "excluded", "agreement", "lines",
-    }  # fmt: skip
+        "cheapest",
+        "fastest_ttft",
+        "fastest_total",
+        "fewest_reasoning",
+        "most_reasoning",
+        "unpriced",
+        "excluded",
+        "agreement",
+        "lines",
+    }
     totals = {c["label"]: c["meters"]["total_s"] for c in data["columns"]}
     assert [b["label"] for b in summary["fastest_total"]["best"]] == [
         min(totals, key=totals.__getitem__)

@@ -170,9 +170,14 @@ async def test_two_loaded_models_run_together_only_if_their_threads_fit(
     notes = [n for n in result.outcomes[1].notes if n.kind == "queued"]
     if queued:
         assert statuses == [
-            (0, "loading"), (1, "queued"), (0, "running"), (0, "done"),
-            (1, "loading"), (1, "running"), (1, "done"),
-        ]  # fmt: skip
+            (0, "loading"),
+            (1, "queued"),
+            (0, "running"),
+            (0, "done"),
+            (1, "loading"),
+            (1, "running"),
+            (1, "done"),
+        ]
         assert "2 CPU cores" in notes[0].text and "tiny @off" in notes[0].text
     else:
         # Both entered at once: both loading before either ran, neither queued.

@@ -19,12 +19,30 @@ SENTIMENT = ("positive", "negative")
 # kind, expected, reply, extra task fields, correct, flag
 CASES: list[tuple[str, str, str, dict[str, object], bool, str | None]] = [
     # --- the quotes ---
-    ("contains", "positive", "Is it positive or negative? I cannot tell.",
-     {"prompt": REVIEW, "options": SENTIMENT}, False, "echo"),
-    ("contains", "positive", "Is it positive or negative? I cannot tell.",
-     {"prompt": REVIEW}, False, "no-answer"),
-    ("choice", "E", "Which of these numbers is prime? A) 21 B) 27 C) 29 D) 33 E) 35",
-     {"prompt": PRIME}, False, "echo"),
+    (
+        "contains",
+        "positive",
+        "Is it positive or negative? I cannot tell.",
+        {"prompt": REVIEW, "options": SENTIMENT},
+        False,
+        "echo",
+    ),
+    (
+        "contains",
+        "positive",
+        "Is it positive or negative? I cannot tell.",
+        {"prompt": REVIEW},
+        False,
+        "no-answer",
+    ),
+    (
+        "choice",
+        "E",
+        "Which of these numbers is prime? A) 21 B) 27 C) 29 D) 33 E) 35",
+        {"prompt": PRIME},
+        False,
+        "echo",
+    ),
     ("choice", "C", "A) 21 B) 27 C) 29 D) 33 E) 35", {"prompt": PRIME}, False, "echo"),
     ("number", "42", "The answer is 42, not 41.", {}, True, None),
     ("number", "41", "The answer is 42, not 41.", {}, False, None),
@@ -49,8 +67,14 @@ CASES: list[tuple[str, str, str, dict[str, object], bool, str | None]] = [
     ("number", "2.5", "Answer: 2.4", {"tolerance": 0.01}, False, None),
     # strict fallbacks: a long reply without an answer line or statement has no answer
     ("number", "42", "42", {}, True, None),
-    ("number", "42", "Let me think. 17 plus 25 makes 42 and then we add 1 to get 43 here.",
-     {}, False, "no-answer"),
+    (
+        "number",
+        "42",
+        "Let me think. 17 plus 25 makes 42 and then we add 1 to get 43 here.",
+        {},
+        False,
+        "no-answer",
+    ),
     ("number", "9", "We need 50 apples and 8 bags hold 48, so the answer is 9.", {}, True, None),
     # --- choice: exactly one option ---
     ("choice", "C", "Answer: C", {"prompt": PRIME}, True, None),
@@ -58,16 +82,27 @@ CASES: list[tuple[str, str, str, dict[str, object], bool, str | None]] = [
     ("choice", "C", "Answer: 29", {"prompt": PRIME}, True, None),
     ("choice", "C", "c", {"prompt": PRIME}, True, None),
     ("choice", "C", "Answer: B or C", {"prompt": PRIME}, False, "ambiguous"),
-    ("choice", "C", "A prime has no divisors. 21=3*7, 27=3^3, 29 is prime.\nAnswer: C",
-     {"prompt": PRIME}, True, None),
+    (
+        "choice",
+        "C",
+        "A prime has no divisors. 21=3*7, 27=3^3, 29 is prime.\nAnswer: C",
+        {"prompt": PRIME},
+        True,
+        None,
+    ),
     ("choice", "C", "Answer: A) 21 B) 27 C) 29 D) 33 E) 35", {"prompt": PRIME}, False, "echo"),
-    ("choice", "C", "A cat walked by and I lost count of everything in the list.",
-     {"prompt": PRIME}, False, "no-answer"),
+    (
+        "choice",
+        "C",
+        "A cat walked by and I lost count of everything in the list.",
+        {"prompt": PRIME},
+        False,
+        "no-answer",
+    ),
     # --- contains / exact with options: word boundaries, exactly one label ---
     ("contains", "positive", "Answer: positive", {"options": SENTIMENT}, True, None),
     ("contains", "positive", "Answer: negative", {"options": SENTIMENT}, False, None),
-    ("contains", "positive", "Answer: positive or negative", {"options": SENTIMENT},
-     False, "echo"),
+    ("contains", "positive", "Answer: positive or negative", {"options": SENTIMENT}, False, "echo"),
     ("contains", "positive", "Answer: non-positive", {}, False, None),
     ("contains", "positive", "Answer: positively", {}, False, None),
     ("contains", "2024-04-14", "Answer: due on 2024-04-14", {}, True, None),
@@ -79,12 +114,17 @@ CASES: list[tuple[str, str, str, dict[str, object], bool, str | None]] = [
     ("regex", "priya", "Answer: Priyanka", {}, False, None),
     ("regex", r"help@ponder\.example", "Answer: help@ponder.example", {}, True, None),
     # --- a reply that repeats the prompt is an echo ---
-    ("number", "12", "What is 15% of 80? Reply with just the number, please do it now",
-     {"prompt": "What is 15% of 80? Reply with just the number, please do it now."},
-     False, "echo"),
+    (
+        "number",
+        "12",
+        "What is 15% of 80? Reply with just the number, please do it now",
+        {"prompt": "What is 15% of 80? Reply with just the number, please do it now."},
+        False,
+        "echo",
+    ),
     # a prompt of a few words may be restated by an honest answer
     ("number", "4", "Answer: 2 + 2 = 4", {"prompt": "2 + 2?"}, True, None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("kind", "expected", "reply", "extra", "correct", "flag"), CASES)

@@ -199,7 +199,10 @@ def test_all_wrong_still_ranks_on_cost() -> None:
     """0/6 everywhere: the Wilson lower bound is 0 up to rounding; the cheapest still wins."""
     hard = tasks(6, "hard")
     a, b = Strategy("a", 0), Strategy("a", 48)
-    results = [result(t.id, s.key, correct=False, cost=c, tags=("hard",))
-               for t in hard for s, c in ((a, 0.001), (b, 0.002))]  # fmt: skip
+    results = [
+        result(t.id, s.key, correct=False, cost=c, tags=("hard",))
+        for t in hard
+        for s, c in ((a, 0.001), (b, 0.002))
+    ]
     line = recommendation_lines(build_report(hard, [a, b], results))[0]
     assert "best accuracy a:0 0% (95% CI 0%-39%) is also the cheapest within that interval" in line

@@ -104,14 +104,26 @@ def test_everything_already_done_reports_from_the_file(
             )
         )
     code, out, err = run_cli(
-        monkeypatch, capsys, "eval", "sample", "--limit", "2", "-b", spec,
-        "--results", str(store.path), "--json",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "eval",
+        "sample",
+        "--limit",
+        "2",
+        "-b",
+        spec,
+        "--results",
+        str(store.path),
+        "--json",
+    )
     assert code == 0, err
     row = json.loads(out)["overall"][0]
     assert (row["strategy"], row["results"], row["correct"], row["accuracy"]) == (
-        strategy.key, 2, 1, 0.5,
-    )  # fmt: skip
+        strategy.key,
+        2,
+        1,
+        0.5,
+    )
     assert "0 to run, 2 already done" in err
 
 

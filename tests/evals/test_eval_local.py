@@ -66,9 +66,20 @@ async def test_sample_set_on_tiny_model(tiny_gguf: Path, tmp_path: Path) -> None
     zero, sixty_four = report.overall
     for row in report.overall:
         assert row.results == len(tasks) and row.errors == 0
-        for name in ("accuracy", "ci_low", "ci_high", "cost_per_query", "cost_total",
-                     "reasoning_per_query", "cache_hit", "latency_p50", "latency_p95",
-                     "ttft_p50", "ttft_p95", "frontier"):  # fmt: skip
+        for name in (
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "cost_per_query",
+            "cost_total",
+            "reasoning_per_query",
+            "cache_hit",
+            "latency_p50",
+            "latency_p95",
+            "ttft_p50",
+            "ttft_p95",
+            "frontier",
+        ):
             assert getattr(row, name) is not None, name
     assert (zero.reasoning_per_query or 0) == 0
     assert 0 < (sixty_four.reasoning_per_query or 0) <= 64 + 8
@@ -77,15 +88,28 @@ async def test_sample_set_on_tiny_model(tiny_gguf: Path, tmp_path: Path) -> None
 
 
 def test_cli_table_on_tiny_model(
-    tiny_gguf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tiny_gguf: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "data"))
     config = tiny_config(tiny_gguf, tmp_path / "config.toml")
     code = run_ponder(
-        monkeypatch, "--config", str(config), "eval", "sample", "--limit", "3",
-        "--backend", "tiny:0", "--backend", "tiny:64", "--max-tokens", "16",
-    )  # fmt: skip
+        monkeypatch,
+        "--config",
+        str(config),
+        "eval",
+        "sample",
+        "--limit",
+        "3",
+        "--backend",
+        "tiny:0",
+        "--backend",
+        "tiny:64",
+        "--max-tokens",
+        "16",
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     lines = out.out.splitlines()

@@ -17,9 +17,11 @@ TASKS = 4
 
 @pytest.mark.server
 def test_eval_cli_on_server(
-    llama_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    llama_server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         f'[backends.srv]\nkind = "openai-compat"\nbase_url = "{llama_server}"\n'
@@ -29,11 +31,30 @@ def test_eval_cli_on_server(
     results, table = tmp_path / "results.jsonl", tmp_path / "report.csv"
     code = run_ponder(
         monkeypatch,
-        "--config", str(config), "eval", "sample", "--limit", str(TASKS),
-        "--backend", "srv:0", "--backend", "srv:64",
-        "--max-tokens", "12", "--temperature", "0", "--seed", "7", "--concurrency", "1",
-        "--results", str(results), "--json", "--csv", str(table),
-    )  # fmt: skip
+        "--config",
+        str(config),
+        "eval",
+        "sample",
+        "--limit",
+        str(TASKS),
+        "--backend",
+        "srv:0",
+        "--backend",
+        "srv:64",
+        "--max-tokens",
+        "12",
+        "--temperature",
+        "0",
+        "--seed",
+        "7",
+        "--concurrency",
+        "1",
+        "--results",
+        str(results),
+        "--json",
+        "--csv",
+        str(table),
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     report = json.loads(out.out)
@@ -44,8 +65,18 @@ def test_eval_cli_on_server(
         assert row["results"] == TASKS and row["errors"] == 0
         # every column has a value (the price is configured), except the cache-hit rate: this
         # server streams no usage, so the prompt size is an estimate and its cache use unknown
-        for name in ("accuracy", "ci_low", "ci_high", "cost_per_query", "cost_total",
-                     "latency_p50", "latency_p95", "ttft_p50", "ttft_p95", "frontier"):  # fmt: skip
+        for name in (
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "cost_per_query",
+            "cost_total",
+            "latency_p50",
+            "latency_p95",
+            "ttft_p50",
+            "ttft_p95",
+            "frontier",
+        ):
             assert row[name] is not None, name
         assert row["cache_hit"] is None and row["reasoning_per_query"] is None
     stored = raw_results(results)

@@ -61,12 +61,22 @@ def sweep_report() -> Report:
     strategies = [Strategy("small", b) for b in (0, 64, 256)] + [Strategy("big", 0)]
     results = []
     for s, right, cost, reasoning in (
-        (strategies[0], 2, 0.001, 0), (strategies[1], 3, 0.002, 60),
-        (strategies[2], 5, 0.004, 240), (strategies[3], 5, 0.02, 0),
-    ):  # fmt: skip
+        (strategies[0], 2, 0.001, 0),
+        (strategies[1], 3, 0.002, 60),
+        (strategies[2], 5, 0.004, 240),
+        (strategies[3], 5, 0.02, 0),
+    ):
         for i, task in enumerate(tasks):
-            results.append(result(task.id, s.key, correct=i < right, cost=cost,
-                                  reasoning=reasoning, tags=("hard",)))  # fmt: skip
+            results.append(
+                result(
+                    task.id,
+                    s.key,
+                    correct=i < right,
+                    cost=cost,
+                    reasoning=reasoning,
+                    tags=("hard",),
+                )
+            )
     return build_report(tasks, strategies, results)
 
 

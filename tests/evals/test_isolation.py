@@ -20,9 +20,16 @@ from backends.evals.tasks import Task, TaskSet, load_task_set_named
 from backends.request import RequestOptions
 
 SETTINGS = settings_from_dict(
-    {"backends": {"emb": {"kind": "llama", "model": "embedded",
-                          "options": {"n_threads": 2, "n_ctx": 1024, "seed": 1}}}}
-)  # fmt: skip
+    {
+        "backends": {
+            "emb": {
+                "kind": "llama",
+                "model": "embedded",
+                "options": {"n_threads": 2, "n_ctx": 1024, "seed": 1},
+            }
+        }
+    }
+)
 
 
 def subset() -> TaskSet:

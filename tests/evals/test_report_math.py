@@ -116,9 +116,13 @@ def test_frontier() -> None:
     )
     marks = {r.backend: r.frontier for r in rows}
     assert marks == {
-        "cheap": True, "best": True, "dominated": False, "twin": True,
-        "unpriced": None, "worse-and-dearer": False,
-    }  # fmt: skip
+        "cheap": True,
+        "best": True,
+        "dominated": False,
+        "twin": True,
+        "unpriced": None,
+        "worse-and-dearer": False,
+    }
 
 
 def tasks() -> list[Task]:

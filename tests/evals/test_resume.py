@@ -94,10 +94,22 @@ def start_eval(tiny_gguf: Path, tmp_path: Path, path: Path) -> subprocess.Popen[
     """``ponder eval`` of the whole sample set on the tiny model, in a child process."""
     config = tiny_config(tiny_gguf, tmp_path / "config.toml")
     command = [
-        sys.executable, "-c", CLI_CODE, "--config", str(config), "eval", "sample",
-        "--backend", "tiny:0", "--backend", "tiny:64", "--max-tokens", "48",
-        "--results", str(path),
-    ]  # fmt: skip
+        sys.executable,
+        "-c",
+        CLI_CODE,
+        "--config",
+        str(config),
+        "eval",
+        "sample",
+        "--backend",
+        "tiny:0",
+        "--backend",
+        "tiny:64",
+        "--max-tokens",
+        "48",
+        "--results",
+        str(path),
+    ]
     env = {**os.environ, "PONDER_DATA_DIR": str(tmp_path / "data")}
     return subprocess.Popen(
         command,

@@ -31,10 +31,15 @@ PRICES = PriceBook({MODEL: PriceOverride(input=1.0, output=4.0)})  # type: ignor
 def make_tasks(count: int) -> list[Task]:
     # even tasks expect the recorded answer (40), odd ones something else
     return [
-        Task(id=f"t{i}", prompt=f"question {i}", expected=str(ANSWER if i % 2 == 0 else 41),
-             check="number", tags=("even" if i % 2 == 0 else "odd",))
+        Task(
+            id=f"t{i}",
+            prompt=f"question {i}",
+            expected=str(ANSWER if i % 2 == 0 else 41),
+            check="number",
+            tags=("even" if i % 2 == 0 else "odd",),
+        )
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def runner_for(url: str, path: Path, tasks: list[Task], **kwargs: object) -> EvalRunner:
@@ -42,9 +47,13 @@ def runner_for(url: str, path: Path, tasks: list[Task], **kwargs: object) -> Eva
     entry = {"kind": "llama-server", "base_url": url, "options": {"max_retries": 0}}
     settings = settings_from_dict({"backends": {"srv": entry}})
     return EvalRunner(
-        tasks, [Strategy("srv", 0), Strategy("srv", None)], path,
-        make_backend=settings_factory(settings), prices=PRICES, **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        tasks,
+        [Strategy("srv", 0), Strategy("srv", None)],
+        path,
+        make_backend=settings_factory(settings),
+        prices=PRICES,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 async def test_remote_runs_up_to_concurrency_and_stores_exact_meters(tmp_path: Path) -> None:
@@ -52,8 +61,9 @@ async def test_remote_runs_up_to_concurrency_and_stores_exact_meters(tmp_path: P
     server = await GateServer(width=4, expected=12).start()
     seen: list[Progress] = []
     try:
-        runner = runner_for(server.url, tmp_path / "r.jsonl", tasks, concurrency=4,
-                            on_progress=seen.append)  # fmt: skip
+        runner = runner_for(
+            server.url, tmp_path / "r.jsonl", tasks, concurrency=4, on_progress=seen.append
+        )
         results = await asyncio.wait_for(runner.run(), 60)
     finally:
         await server.stop()

@@ -33,9 +33,14 @@ def test_loads_fields_and_defaults(tmp_path: Path) -> None:
         tmp_path,
         GOOD,
         "",  # blank lines are skipped
-        {"id": "t2", "prompt": "Capital of France?", "expected": "Paris",
-         "system": "Be brief.", "tags": ["easy", "geo"]},
-    )  # fmt: skip
+        {
+            "id": "t2",
+            "prompt": "Capital of France?",
+            "expected": "Paris",
+            "system": "Be brief.",
+            "tags": ["easy", "geo"],
+        },
+    )
     tasks = load_tasks(path)
     assert [task.id for task in tasks.tasks] == ["t1", "t2"]
     assert tasks.tasks[0].expected == "4" and tasks.tasks[0].check == "number"

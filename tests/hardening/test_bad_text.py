@@ -45,18 +45,32 @@ def test_invalid_utf8_in_argv_and_system(tmp_path: Path, replay_server: ReplaySe
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(PONDER_CONFIG=str(config), PONDER_DATA_DIR=str(tmp_path / "data"))
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "ask", "-b", "evil", "--system", b"sys\xff",
-         b"caf\xe9 au lait"],
-        capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "ask",
+            "-b",
+            "evil",
+            "--system",
+            b"sys\xff",
+            b"caf\xe9 au lait",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, decoded(result.stderr)
     assert "Traceback" not in decoded(result.stderr)
     sent = replay_server.requests[0].json["messages"]
     assert [m["content"] for m in sent] == ["sys\ufffd", "caf\ufffd au lait"]
     stored = rows(tmp_path / "data")
     assert [(r[1], r[3]) for r in stored] == [
-        ("system", "sys\ufffd"), ("user", "caf\ufffd au lait"), ("assistant", "ok")
-    ]  # fmt: skip
+        ("system", "sys\ufffd"),
+        ("user", "caf\ufffd au lait"),
+        ("assistant", "ok"),
+    ]
     assert chat_count(tmp_path / "data") == 1
 
 
@@ -97,8 +111,9 @@ def test_the_recorder_keeps_a_reply_with_a_lone_surrogate(tmp_path: Path) -> Non
         assert recorder.error is None
         got = store.query("SELECT role, status, text FROM messages ORDER BY id")
         assert [tuple(row) for row in got] == [
-            ("user", "complete", "q\ufffd"), ("assistant", "complete", "before \ufffd after")
-        ]  # fmt: skip
+            ("user", "complete", "q\ufffd"),
+            ("assistant", "complete", "before \ufffd after"),
+        ]
 
 
 def test_helpers() -> None:
@@ -131,8 +146,9 @@ def test_compare_takes_undecodable_argv_and_stdin(
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(PONDER_CONFIG=str(config_path), PONDER_DATA_DIR=str(tmp_path / "data"))
     argv = [sys.executable, "-m", "tui.cli", "compare", "-b", "one", "-b", "two"]
-    by_arg = subprocess.run([*argv, b"caf\xe9"], capture_output=True, env=env, timeout=120,
-                            stdin=subprocess.DEVNULL)  # fmt: skip
+    by_arg = subprocess.run(
+        [*argv, b"caf\xe9"], capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL
+    )
     by_stdin = subprocess.run(argv, capture_output=True, env=env, timeout=120, input=b"\xff?")
     for result in (by_arg, by_stdin):
         assert result.returncode == 0, decoded(result.stderr)

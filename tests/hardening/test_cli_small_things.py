@@ -36,9 +36,13 @@ def test_history_and_export_read_a_full_disk(tmp_path: Path) -> None:
 
     for args in (["history"], ["export", "1"]):
         result = subprocess.run(
-            [sys.executable, "-m", "tui.cli", *args], capture_output=True, env=env,
-            timeout=120, stdin=subprocess.DEVNULL, preexec_fn=no_file_may_grow,
-        )  # fmt: skip
+            [sys.executable, "-m", "tui.cli", *args],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=no_file_may_grow,
+        )
         out, err = decoded(result.stdout), decoded(result.stderr)
         assert result.returncode == 0, err
         assert "remember the milk" in out

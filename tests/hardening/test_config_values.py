@@ -76,18 +76,48 @@ def test_non_utf8_config_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "keys",
-    ["ctrl+k", "ctrl+b,f4", "f8", "alt+up", "ctrl+shift+up", "escape", "ctrl+slash", "super+k",
-     "shift+f5", "pageup", "ctrl+right_square_bracket", "alt+a"],
-)  # fmt: skip
+    [
+        "ctrl+k",
+        "ctrl+b,f4",
+        "f8",
+        "alt+up",
+        "ctrl+shift+up",
+        "escape",
+        "ctrl+slash",
+        "super+k",
+        "shift+f5",
+        "pageup",
+        "ctrl+right_square_bracket",
+        "alt+a",
+    ],
+)
 def test_good_keys_pass(keys: str) -> None:
     assert key_problem(keys) is None
 
 
 @pytest.mark.parametrize(
     "keys",
-    ["a", "A", "shift+a", "space", "slash", "1", "enter", "ctrl+m", "tab", "backspace", "up",
-     "", "ctrl+", "+a", "ctrl+ctrl+a", "f8,,f9", "ctrl+f99", "hyper+nonsense"],
-)  # fmt: skip
+    [
+        "a",
+        "A",
+        "shift+a",
+        "space",
+        "slash",
+        "1",
+        "enter",
+        "ctrl+m",
+        "tab",
+        "backspace",
+        "up",
+        "",
+        "ctrl+",
+        "+a",
+        "ctrl+ctrl+a",
+        "f8,,f9",
+        "ctrl+f99",
+        "hyper+nonsense",
+    ],
+)
 def test_bad_keys_are_refused(keys: str) -> None:
     assert key_problem(keys)
 

@@ -47,8 +47,7 @@ def test_a_key_straddling_the_cut_leaks_nowhere(
         'api_key_env = "HARDEN_KEY"\noptions = { max_retries = 0 }\n'
     )
     plain = run_cli(tmp_path, "ask", "-b", "keyed", "hi", config=config, HARDEN_KEY=KEY)
-    as_json = run_cli(tmp_path, "ask", "--json", "-b", "keyed", "hi", config=config,
-                      HARDEN_KEY=KEY)  # fmt: skip
+    as_json = run_cli(tmp_path, "ask", "--json", "-b", "keyed", "hi", config=config, HARDEN_KEY=KEY)
     listed = run_cli(tmp_path, "export", "1", "--format", "json", config=config)
     assert plain.returncode == 1 and "***" in decoded(plain.stderr)
     for name, output in [
@@ -88,8 +87,12 @@ def test_a_key_in_the_backend_url_is_never_stored_printed_or_exported(
         "ask --json": as_json.stdout + as_json.stderr,
         "db and WAL": db_bytes(tmp_path / "data"),
     }
-    for args in [("history",), ("history", "--json"), ("export", "1"),
-                 ("export", "1", "--format", "json")]:  # fmt: skip
+    for args in [
+        ("history",),
+        ("history", "--json"),
+        ("export", "1"),
+        ("export", "1", "--format", "json"),
+    ]:
         result = run_cli(tmp_path, *args)
         assert result.returncode == 0, decoded(result.stderr)
         outputs[" ".join(args)] = result.stdout + result.stderr
@@ -105,8 +108,9 @@ def test_export_redacts_the_configured_keys(tmp_path: Path) -> None:
         store.insert_messages(chat_id, [message_row(Message("user", f"my key is {secret}"))])
     config = '[backends.mine]\nkind = "openai"\napi_key_env = "MINE_KEY"\n'
     for fmt in ("md", "json"):
-        result = run_cli(tmp_path, "export", str(chat_id), "--format", fmt, config=config,
-                         MINE_KEY=secret)  # fmt: skip
+        result = run_cli(
+            tmp_path, "export", str(chat_id), "--format", fmt, config=config, MINE_KEY=secret
+        )
         assert result.returncode == 0, decoded(result.stderr)
         assert b"my key is ***" in result.stdout
         assert secret.encode() not in result.stdout

@@ -31,18 +31,24 @@ def sse(events: list[dict[str, Any]]) -> bytes:
 
 def anthropic(server: ReplayServer, model: str = "claude-opus-4-6") -> AnthropicBackend:
     spec = BackendSpec(
-        name="claude", kind="anthropic", model=model,
+        name="claude",
+        kind="anthropic",
+        model=model,
         options=AnthropicBackend.Options(retry_backoff_s=0.01),
-        base_url=server.url("/v1"), api_key=SecretStr("sk-ant-test-000000"),
-    )  # fmt: skip
+        base_url=server.url("/v1"),
+        api_key=SecretStr("sk-ant-test-000000"),
+    )
     return AnthropicBackend(spec)
 
 
 def compat(server: ReplayServer) -> OpenAICompatBackend:
     spec = BackendSpec(
-        name="groq", kind="openai-compat", model="llama", base_url=server.url("/v1"),
+        name="groq",
+        kind="openai-compat",
+        model="llama",
+        base_url=server.url("/v1"),
         options=OpenAICompatBackend.Options(retry_backoff_s=0.01),
-    )  # fmt: skip
+    )
     return OpenAICompatBackend(spec)
 
 
@@ -67,8 +73,14 @@ async def ask(
 
 def start(usage: dict[str, Any] | None = None) -> dict[str, Any]:
     usage = usage or {"input_tokens": 10, "output_tokens": 1}
-    message = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-opus-4-6",
-               "content": [], "usage": usage}  # fmt: skip
+    message = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-opus-4-6",
+        "content": [],
+        "usage": usage,
+    }
     return {"type": "message_start", "message": message}
 
 
@@ -94,11 +106,15 @@ def end(usage: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_redacted_thinking_is_said_and_counted(replay_server: ReplayServer) -> None:
     events = [
         start(),
-        block(0, {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"}), stop(0),
-        block(1, {"type": "redacted_thinking", "data": "EmwKAhgBEgy4vb4qayz"}), stop(1),
-        block(2, {"type": "text", "text": ""}), delta(2, {"type": "text_delta", "text": "4"}),
-        stop(2), *end({"output_tokens": 40}),
-    ]  # fmt: skip
+        block(0, {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"}),
+        stop(0),
+        block(1, {"type": "redacted_thinking", "data": "EmwKAhgBEgy4vb4qayz"}),
+        stop(1),
+        block(2, {"type": "text", "text": ""}),
+        delta(2, {"type": "text_delta", "text": "4"}),
+        stop(2),
+        *end({"output_tokens": 40}),
+    ]
     replay_server.add(sse_reply(sse(events)))
     reply, _, _ = await ask(anthropic(replay_server))
     notes = [n.text for n in reply.notes if n.kind == "warning"]
@@ -115,15 +131,18 @@ async def test_a_whitespace_text_block_does_not_start_the_answer(
 ) -> None:
     events = [
         start(),
-        block(0, {"type": "text", "text": ""}), delta(0, {"type": "text_delta", "text": "\n\n"}),
+        block(0, {"type": "text", "text": ""}),
+        delta(0, {"type": "text_delta", "text": "\n\n"}),
         stop(0),
         block(1, {"type": "thinking", "thinking": "", "signature": ""}),
         delta(1, {"type": "thinking_delta", "thinking": "Let me think."}),
-        delta(1, {"type": "signature_delta", "signature": "sig"}), stop(1),
+        delta(1, {"type": "signature_delta", "signature": "sig"}),
+        stop(1),
         block(2, {"type": "text", "text": ""}),
-        delta(2, {"type": "text_delta", "text": "The answer."}), stop(2),
+        delta(2, {"type": "text_delta", "text": "The answer."}),
+        stop(2),
         *end({"output_tokens": 20}),
-    ]  # fmt: skip
+    ]
     replay_server.add(sse_reply(sse(events)))
     reply, seen, meter = await ask(anthropic(replay_server))
     kinds = [type(e).__name__ for e in seen if type(e).__name__ in ("TextDelta", "ReasoningDelta")]
@@ -140,23 +159,39 @@ async def test_compaction_usage_is_summed_and_the_block_goes_back(
     replay_server: ReplayServer,
 ) -> None:
     iterations = [
-        {"type": "compaction", "input_tokens": 100, "cache_read_input_tokens": 55096,
-         "cache_creation_input_tokens": 0, "output_tokens": 2100},
-        {"type": "message", "input_tokens": 181, "cache_read_input_tokens": 0,
-         "cache_creation_input_tokens": 0, "output_tokens": 35},
-    ]  # fmt: skip
-    final = {"input_tokens": 181, "cache_read_input_tokens": 0,
-             "cache_creation_input_tokens": 0, "output_tokens": 35,
-             "iterations": iterations}  # fmt: skip
+        {
+            "type": "compaction",
+            "input_tokens": 100,
+            "cache_read_input_tokens": 55096,
+            "cache_creation_input_tokens": 0,
+            "output_tokens": 2100,
+        },
+        {
+            "type": "message",
+            "input_tokens": 181,
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+            "output_tokens": 35,
+        },
+    ]
+    final = {
+        "input_tokens": 181,
+        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 0,
+        "output_tokens": 35,
+        "iterations": iterations,
+    }
     summary = "<summary>The user is building a scraper.</summary>"
     events = [
         start(),
         block(0, {"type": "compaction", "content": None}),
-        delta(0, {"type": "compaction_delta", "content": summary}), stop(0),
+        delta(0, {"type": "compaction_delta", "content": summary}),
+        stop(0),
         block(1, {"type": "text", "text": ""}),
-        delta(1, {"type": "text_delta", "text": "Done."}), stop(1),
+        delta(1, {"type": "text_delta", "text": "Done."}),
+        stop(1),
         *end(final),
-    ]  # fmt: skip
+    ]
     replay_server.add(sse_reply(sse(events)))
     replay_server.add(sse_reply(sse([start(), *end({"output_tokens": 1})])))
     reply, _, _ = await ask(anthropic(replay_server))
@@ -169,9 +204,11 @@ async def test_compaction_usage_is_summed_and_the_block_goes_back(
     content = reply.finished.continuation["content"]
     assert content[0] == {"type": "compaction", "content": summary}
 
-    history = [Message("user", "hi"),
-               Message("assistant", reply.text, continuation=reply.finished.continuation),
-               Message("user", "next")]  # fmt: skip
+    history = [
+        Message("user", "hi"),
+        Message("assistant", reply.text, continuation=reply.finished.continuation),
+        Message("user", "next"),
+    ]
     await ask(anthropic(replay_server), history)
     sent = replay_server.requests[1].json["messages"][1]["content"]
     assert sent[0] == {"type": "compaction", "content": summary}
@@ -184,13 +221,25 @@ def chat_chunks(*chunks: dict[str, Any]) -> bytes:
 
 
 async def test_usage_only_in_x_groq_is_used(replay_server: ReplayServer) -> None:
-    groq_usage = {"queue_time": 0.01, "prompt_tokens": 42, "prompt_time": 0.002,
-                  "completion_tokens": 9, "completion_time": 0.03, "total_tokens": 51}  # fmt: skip
-    replay_server.add(sse_reply(chat_chunks(
-        {"choices": [{"index": 0, "delta": {"content": "Hello there"}}]},
-        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-         "x_groq": {"id": "req_01", "usage": groq_usage}},
-    )))  # fmt: skip
+    groq_usage = {
+        "queue_time": 0.01,
+        "prompt_tokens": 42,
+        "prompt_time": 0.002,
+        "completion_tokens": 9,
+        "completion_time": 0.03,
+        "total_tokens": 51,
+    }
+    replay_server.add(
+        sse_reply(
+            chat_chunks(
+                {"choices": [{"index": 0, "delta": {"content": "Hello there"}}]},
+                {
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "x_groq": {"id": "req_01", "usage": groq_usage},
+                },
+            )
+        )
+    )
     reply, _, meter = await ask(compat(replay_server))
     assert reply.finished is not None
     usage = reply.finished.usage
@@ -200,11 +249,15 @@ async def test_usage_only_in_x_groq_is_used(replay_server: ReplayServer) -> None
 
 
 async def test_a_usage_of_the_wrong_types_is_an_estimate(replay_server: ReplayServer) -> None:
-    replay_server.add(sse_reply(chat_chunks(
-        {"choices": [{"index": 0, "delta": {"content": "Hello there, friend"}}]},
-        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-        {"choices": [], "usage": {"prompt_tokens": "many", "completion_tokens": None}},
-    )))  # fmt: skip
+    replay_server.add(
+        sse_reply(
+            chat_chunks(
+                {"choices": [{"index": 0, "delta": {"content": "Hello there, friend"}}]},
+                {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                {"choices": [], "usage": {"prompt_tokens": "many", "completion_tokens": None}},
+            )
+        )
+    )
     reply, _, meter = await ask(compat(replay_server))
     assert reply.finished is not None
     usage = reply.finished.usage

@@ -95,8 +95,9 @@ def test_compare_report_is_safe(tmp_path: Path, replay_server: ReplayServer) -> 
     out, err = decoded(result.stdout), decoded(result.stderr)
     assert_terminal_safe(out + err, "compare")
     assert out.count("␛]52;c;") == 2  # one answer, one error: shown, not obeyed
-    json_result = run_cli(tmp_path, "compare", "--json", "-b", "one:0", "-b", "two:0", "hi",
-                          config=config)  # fmt: skip
+    json_result = run_cli(
+        tmp_path, "compare", "--json", "-b", "one:0", "-b", "two:0", "hi", config=config
+    )
     assert_terminal_safe(decoded(json_result.stdout + json_result.stderr), "compare --json")
 
 

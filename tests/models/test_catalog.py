@@ -28,9 +28,16 @@ from backends.local.catalog import (
 from backends.local.loader import resolve_model_path
 
 REQUIRED = {
-    "qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "r1-distill-qwen-1.5b",
-    "r1-distill-qwen-7b", "smollm3-3b", "phi-4-mini-reasoning", "gpt-oss-20b",
-}  # fmt: skip
+    "qwen3-0.6b",
+    "qwen3-1.7b",
+    "qwen3-4b",
+    "qwen3-8b",
+    "r1-distill-qwen-1.5b",
+    "r1-distill-qwen-7b",
+    "smollm3-3b",
+    "phi-4-mini-reasoning",
+    "gpt-oss-20b",
+}
 
 
 def test_the_catalogue_covers_the_reasoning_families_with_known_formats() -> None:

@@ -31,15 +31,22 @@ def ponder(
 ) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PONDER_"))}
     environ.update(
-        PONDER_DATA_DIR=str(tmp / "data"), HF_HOME=str(tmp / "hf"),
-        PONDER_CONFIG=str(tmp / "none.toml"), PYTHONPATH=str(ROOT), **env,
-    )  # fmt: skip
+        PONDER_DATA_DIR=str(tmp / "data"),
+        HF_HOME=str(tmp / "hf"),
+        PONDER_CONFIG=str(tmp / "none.toml"),
+        PYTHONPATH=str(ROOT),
+        **env,
+    )
     if endpoint:
         environ["HF_ENDPOINT"] = endpoint
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *args],
-        capture_output=True, text=True, env=environ, cwd=tmp, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=tmp,
+        timeout=120,
+    )
 
 
 def test_pull_list_and_run_a_pulled_model(
@@ -68,9 +75,20 @@ def test_pull_list_and_run_a_pulled_model(
 
     # llama:NAME resolves to the pulled file and llama.cpp loads and runs it.
     ask = ponder(
-        tmp_path, "ask", "-b", f"llama:{PULLED}", "--budget", "off", "--max-tokens", "4",
-        "--seed", "1", "--no-history", "--json", "hello",
-    )  # fmt: skip
+        tmp_path,
+        "ask",
+        "-b",
+        f"llama:{PULLED}",
+        "--budget",
+        "off",
+        "--max-tokens",
+        "4",
+        "--seed",
+        "1",
+        "--no-history",
+        "--json",
+        "hello",
+    )
     assert ask.returncode == 0, ask.stderr
     reply = json.loads(ask.stdout)
     assert reply["usage"]["output"] >= 1, reply
@@ -156,14 +174,21 @@ def test_ctrl_c_stops_a_pull_and_says_how_to_resume(
     state.hold_after = 1024
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PONDER_"))}
     environ.update(
-        PONDER_DATA_DIR=str(tmp_path / "data"), HF_HOME=str(tmp_path / "hf"),
-        PONDER_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(ROOT), HF_ENDPOINT=endpoint,
-    )  # fmt: skip
+        PONDER_DATA_DIR=str(tmp_path / "data"),
+        HF_HOME=str(tmp_path / "hf"),
+        PONDER_CONFIG=str(tmp_path / "none.toml"),
+        PYTHONPATH=str(ROOT),
+        HF_ENDPOINT=endpoint,
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "models", "pull", PULLED],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environ, cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=environ,
+        cwd=tmp_path,
         preexec_fn=default_sigint,
-    )  # fmt: skip
+    )
     try:
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith(f"pulling {PULLED}")

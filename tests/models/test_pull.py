@@ -20,8 +20,12 @@ def test_pull_reports_progress_and_verifies_the_checksum(
     endpoint, state = hub
     seen: list[tuple[int, int | None]] = []
     stages: list[str] = []
-    model = pull(entry, lambda done, total: seen.append((done, total)), on_stage=stages.append,
-                 endpoint=endpoint)  # fmt: skip
+    model = pull(
+        entry,
+        lambda done, total: seen.append((done, total)),
+        on_stage=stages.append,
+        endpoint=endpoint,
+    )
     assert model.path == model_dir(entry) / entry.file
     assert model.path.read_bytes() == tiny_bytes
     assert (

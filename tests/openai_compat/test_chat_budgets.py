@@ -183,8 +183,16 @@ def test_budget_applied_is_reported() -> None:
 
 
 def test_capabilities_per_flavour() -> None:
-    caps = {cls.kind: cls.capabilities for cls in (OpenAIChatBackend, DeepSeekBackend,
-            OpenRouterBackend, LlamaServerBackend, VLLMBackend)}  # fmt: skip
+    caps = {
+        cls.kind: cls.capabilities
+        for cls in (
+            OpenAIChatBackend,
+            DeepSeekBackend,
+            OpenRouterBackend,
+            LlamaServerBackend,
+            VLLMBackend,
+        )
+    }
     assert caps["openai"].thinking_text == "count"
     assert caps["openai"].budget_precision == "bucketed"
     assert caps["deepseek"].budget_precision == "on_off"

@@ -173,8 +173,9 @@ async def test_429_gives_up_with_a_clear_error_after_bounded_retries(
 async def test_429_hint_beyond_the_wait_bound_is_not_waited_for(
     replay_server: ReplayServer,
 ) -> None:
-    replay_server.add(json_reply(429, error_body("wait", "rate_limit_exceeded"),
-                                 {"retry-after": "120"}))  # fmt: skip
+    replay_server.add(
+        json_reply(429, error_body("wait", "rate_limit_exceeded"), {"retry-after": "120"})
+    )
     backend = make_backend(OpenAIChatBackend, replay_server, max_retry_wait_s=5)
     reply, events = await run(backend, chat("x"))
     assert reply.finished is not None
@@ -257,8 +258,13 @@ async def test_error_after_text_is_never_retried_and_text_is_not_duplicated(
 
 
 async def test_in_stream_error_before_any_token_is_retried(replay_server: ReplayServer) -> None:
-    error = {"error": {"code": 429, "message": "Rate limit exceeded",
-                       "metadata": {"error_type": "rate_limit_exceeded"}}}  # fmt: skip
+    error = {
+        "error": {
+            "code": 429,
+            "message": "Rate limit exceeded",
+            "metadata": {"error_type": "rate_limit_exceeded"},
+        }
+    }
     replay_server.add(sse_reply(chunk({"content": ""}, "error", **error) + DONE))
     replay_server.add(sse_reply(text_stream("OK")))
     reply, events = await run(make_backend(OpenRouterBackend, replay_server), chat("x"))
@@ -397,14 +403,19 @@ async def test_assistant_history_is_sent_in_order(replay_server: ReplayServer) -
 @pytest.mark.parametrize(
     ("raw", "kind"),
     [
-        (b'data: {"error": {"message": "The server had an error", "type": "server_error"}}\n\n',
-         "ProviderError"),
-        (b'data: {"object": "error", "message": "maximum context length is 4096 tokens", '
-         b'"type": "BadRequestError", "code": 400}\n\n', "ContextTooLong"),
+        (
+            b'data: {"error": {"message": "The server had an error", "type": "server_error"}}\n\n',
+            "ProviderError",
+        ),
+        (
+            b'data: {"object": "error", "message": "maximum context length is 4096 tokens", '
+            b'"type": "BadRequestError", "code": 400}\n\n',
+            "ContextTooLong",
+        ),
         (chunk({}, "error"), "ProviderError"),
     ],
     ids=["openai", "old-vllm-flat", "finish-error-without-object"],
-)  # fmt: skip
+)
 async def test_in_stream_error_after_text_keeps_the_text(
     replay_server: ReplayServer, raw: bytes, kind: str
 ) -> None:

@@ -57,8 +57,9 @@ async def test_llama_server_gptoss_two_turns(replay_server: ReplayServer) -> Non
     replay_server.add(sse_reply(turn1.body))
     replay_server.add(sse_reply(turn2.body))
     options: dict[str, Any] = {"extra_body": {"reasoning_effort": "high"}}
-    backend = make_backend(LlamaServerBackend, replay_server, model="openai/gpt-oss-20b",
-                           key=None, **options)  # fmt: skip
+    backend = make_backend(
+        LlamaServerBackend, replay_server, model="openai/gpt-oss-20b", key=None, **options
+    )
     first, events = await run(backend, chat(SYSTEM, WEATHER))
 
     recorded1 = {k: v for k, v in turn1.request_body.items() if k not in NO_TOOLS}
@@ -141,11 +142,14 @@ def deepseek_stream(hit: int, miss: int) -> bytes:
         "system_fingerprint": "fp_7e73fd9a08",
     }
     usage = {
-        "prompt_tokens": hit + miss, "completion_tokens": 300, "total_tokens": hit + miss + 300,
+        "prompt_tokens": hit + miss,
+        "completion_tokens": 300,
+        "total_tokens": hit + miss + 300,
         "prompt_tokens_details": {"cached_tokens": hit},
-        "prompt_cache_hit_tokens": hit, "prompt_cache_miss_tokens": miss,
+        "prompt_cache_hit_tokens": hit,
+        "prompt_cache_miss_tokens": miss,
         "completion_tokens_details": {"reasoning_tokens": 250},
-    }  # fmt: skip
+    }
     return b"".join(
         [
             b": keep-alive\n\n: keep-alive\n\n",
@@ -191,8 +195,9 @@ async def test_vllm_reasoning_field_and_old_reasoning_content(replay_server: Rep
 
 async def test_inline_think_tags_are_split(replay_server: ReplayServer) -> None:
     pieces = ["<th", "ink>\nLet me", " see.</th", "ink>\n\nFour", "."]
-    replay_server.add(sse_reply(b"".join(chunk({"content": p}) for p in pieces)
-                                + chunk({}, "stop") + DONE))  # fmt: skip
+    replay_server.add(
+        sse_reply(b"".join(chunk({"content": p}) for p in pieces) + chunk({}, "stop") + DONE)
+    )
     reply, events = await run(make_backend(LlamaServerBackend, replay_server, key=None), chat("q"))
     assert reply.thinking == "Let me see."
     assert reply.text == "Four."

@@ -105,16 +105,22 @@ def test_split_and_corrupted_streams_never_lose_or_duplicate_text(
     think_tags = backend_class.Options().think_tags
     full_thinking, full_text = expected_before(body, len(body), think_tags)
 
-    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(damage(len(body)))
     def check(case: tuple[str, int, bytes, list[int]]) -> None:
         kind, position, junk, cuts = case
         damaged = corrupt(body, kind, position, junk)
         truncate_at = position if kind == "truncate" else None
         server.reset()
-        server.add(Reply(200, {"content-type": "text/event-stream"},
-                         steps_for(damaged, cuts, truncate_at)))  # fmt: skip
+        server.add(
+            Reply(200, {"content-type": "text/event-stream"}, steps_for(damaged, cuts, truncate_at))
+        )
         backend = make_backend(backend_class, server, stall_timeout_s=5)
         reply, _ = asyncio.run(run(backend, chat("x")))
 

@@ -50,9 +50,14 @@ class Family:
     def backend(self, server_url: str, **options: Any) -> HTTPBackend:
         options.setdefault("retry_backoff_s", 0.01)
         spec = BackendSpec(
-            name="test", kind=self.cls.kind, model=self.model, options=self.cls.Options(**options),
-            base_url=server_url + self.prefix, api_key=SecretStr(SECRET), api_key_env=KEY_ENV,
-        )  # fmt: skip
+            name="test",
+            kind=self.cls.kind,
+            model=self.model,
+            options=self.cls.Options(**options),
+            base_url=server_url + self.prefix,
+            api_key=SecretStr(SECRET),
+            api_key_env=KEY_ENV,
+        )
         return self.cls(spec)
 
     def events(self) -> list[bytes]:
@@ -95,8 +100,9 @@ def gemini_error(status: int, code: str, message: str) -> list[dict[str, Any]]:
 
 
 def openai_error(status: int, code: str, message: str) -> dict:
-    return {"error": {"message": message, "type": "invalid_request_error", "param": None,
-                      "code": code}}  # fmt: skip
+    return {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+    }
 
 
 def ollama_error(status: int, code: str, message: str) -> dict:
@@ -104,45 +110,96 @@ def ollama_error(status: int, code: str, message: str) -> dict:
 
 
 ANTHROPIC = Family(
-    "anthropic", AnthropicBackend, "claude-sonnet-4-20250514", "/v1", "/v1/messages",
-    test_anthropic.thinking_then_text(), "Two plus two.", "It is ", "4.", 2, anthropic_error,
-    {"auth": (401, "authentication_error"), "not_found": (404, "not_found_error"),
-     "context": (400, "invalid_request_error"), "rate": (429, "rate_limit_error"),
-     "overload": (529, "overloaded_error")},
+    "anthropic",
+    AnthropicBackend,
+    "claude-sonnet-4-20250514",
+    "/v1",
+    "/v1/messages",
+    test_anthropic.thinking_then_text(),
+    "Two plus two.",
+    "It is ",
+    "4.",
+    2,
+    anthropic_error,
+    {
+        "auth": (401, "authentication_error"),
+        "not_found": (404, "not_found_error"),
+        "context": (400, "invalid_request_error"),
+        "rate": (429, "rate_limit_error"),
+        "overload": (529, "overloaded_error"),
+    },
     b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", '
     b'"message": "Overloaded"}}\n\n',
     {"retry-after": "0"},
-)  # fmt: skip
+)
 GEMINI = Family(
-    "gemini", GeminiBackend, "gemini-2.5-flash", "/v1beta",
+    "gemini",
+    GeminiBackend,
+    "gemini-2.5-flash",
+    "/v1beta",
     "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
-    test_gemini.thought_then_answer(), "**Adding**\n\nTwo and two.", "It is ", "4.", 1,
+    test_gemini.thought_then_answer(),
+    "**Adding**\n\nTwo and two.",
+    "It is ",
+    "4.",
+    1,
     gemini_error,
-    {"auth": (403, "PERMISSION_DENIED"), "not_found": (404, "NOT_FOUND"),
-     "context": (400, "INVALID_ARGUMENT"), "rate": (429, "RESOURCE_EXHAUSTED"),
-     "overload": (503, "UNAVAILABLE")},
+    {
+        "auth": (403, "PERMISSION_DENIED"),
+        "not_found": (404, "NOT_FOUND"),
+        "context": (400, "INVALID_ARGUMENT"),
+        "rate": (429, "RESOURCE_EXHAUSTED"),
+        "overload": (503, "UNAVAILABLE"),
+    },
     b'data: {"error": {"code": 503, "message": "The model is overloaded.", '
     b'"status": "UNAVAILABLE"}}\r\n\r\n',
-)  # fmt: skip
+)
 RESPONSES = Family(
-    "openai-responses", OpenAIResponsesBackend, "gpt-5", "/v1", "/v1/responses",
-    test_openai_responses.two_part_summary_then_text(), "**Plan**\n\nAdd.\n\n**Check**\n\nFour.",
-    "It is ", "4.", 1, openai_error,
-    {"auth": (401, "invalid_api_key"), "not_found": (404, "model_not_found"),
-     "context": (400, "context_length_exceeded"), "rate": (429, "rate_limit_exceeded"),
-     "overload": (500, "server_error")},
+    "openai-responses",
+    OpenAIResponsesBackend,
+    "gpt-5",
+    "/v1",
+    "/v1/responses",
+    test_openai_responses.two_part_summary_then_text(),
+    "**Plan**\n\nAdd.\n\n**Check**\n\nFour.",
+    "It is ",
+    "4.",
+    1,
+    openai_error,
+    {
+        "auth": (401, "invalid_api_key"),
+        "not_found": (404, "model_not_found"),
+        "context": (400, "context_length_exceeded"),
+        "rate": (429, "rate_limit_exceeded"),
+        "overload": (500, "server_error"),
+    },
     b'event: error\ndata: {"type": "error", "code": "server_error", "message": "boom", '
     b'"param": null}\n\n',
     {"retry-after-ms": "0"},
-)  # fmt: skip
+)
 OLLAMA = Family(
-    "ollama", OllamaBackend, "qwen3", "", "/api/chat",
-    test_ollama.documented(), "Okay, the user", "17", " apples.", 1, ollama_error,
-    {"auth": (401, ""), "not_found": (404, ""), "context": (400, ""), "rate": (429, ""),
-     "overload": (500, "")},
+    "ollama",
+    OllamaBackend,
+    "qwen3",
+    "",
+    "/api/chat",
+    test_ollama.documented(),
+    "Okay, the user",
+    "17",
+    " apples.",
+    1,
+    ollama_error,
+    {
+        "auth": (401, ""),
+        "not_found": (404, ""),
+        "context": (400, ""),
+        "rate": (429, ""),
+        "overload": (500, ""),
+    },
     b'{"error": "an error was encountered while running the model"}\n',
-    {"retry-after": "0"}, ndjson=True,
-)  # fmt: skip
+    {"retry-after": "0"},
+    ndjson=True,
+)
 FAMILIES = [ANTHROPIC, GEMINI, RESPONSES, OLLAMA]
 IDS = [f.name for f in FAMILIES]
 CONTEXT_MESSAGES = {

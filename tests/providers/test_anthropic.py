@@ -59,31 +59,78 @@ def thinking_then_text(usage: dict | None = None, final: dict | None = None) -> 
     """A documented-shape reply without tools: a signed thinking block, then a text block."""
     usage = usage or {"input_tokens": 20, "output_tokens": 3}
     final = final or {"input_tokens": 20, "output_tokens": 40}
-    return sse([
-        ("message_start", {"type": "message_start",
-                           "message": {"model": MODEL, "usage": usage}}),
-        ("content_block_start", {"type": "content_block_start", "index": 0,
-                                 "content_block": {"type": "thinking", "thinking": "",
-                                                   "signature": ""}}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "thinking_delta", "thinking": "Two plus"}}),
-        ("ping", {"type": "ping"}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "thinking_delta", "thinking": " two."}}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "signature_delta", "signature": "SIG=="}}),
-        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("content_block_start", {"type": "content_block_start", "index": 1,
-                                 "content_block": {"type": "text", "text": ""}}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 1,
-                                 "delta": {"type": "text_delta", "text": "It is "}}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 1,
-                                 "delta": {"type": "text_delta", "text": "4."}}),
-        ("content_block_stop", {"type": "content_block_stop", "index": 1}),
-        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-                           "usage": final}),
-        ("message_stop", {"type": "message_stop"}),
-    ])  # fmt: skip
+    return sse(
+        [
+            (
+                "message_start",
+                {"type": "message_start", "message": {"model": MODEL, "usage": usage}},
+            ),
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": "Two plus"},
+                },
+            ),
+            ("ping", {"type": "ping"}),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": " two."},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "signature_delta", "signature": "SIG=="},
+                },
+            ),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 1,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 1,
+                    "delta": {"type": "text_delta", "text": "It is "},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 1,
+                    "delta": {"type": "text_delta", "text": "4."},
+                },
+            ),
+            ("content_block_stop", {"type": "content_block_stop", "index": 1}),
+            (
+                "message_delta",
+                {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": final},
+            ),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+    )
 
 
 # ----- stream parsing -------------------------------------------------------------------------
@@ -120,8 +167,12 @@ def test_usage_maps_the_recorded_numbers() -> None:
 
 
 def test_usage_counts_cache_reads_and_writes_as_input_and_thinking_tokens() -> None:
-    start = {"input_tokens": 24, "cache_creation_input_tokens": 100,
-             "cache_read_input_tokens": 800, "output_tokens": 2}  # fmt: skip
+    start = {
+        "input_tokens": 24,
+        "cache_creation_input_tokens": 100,
+        "cache_read_input_tokens": 800,
+        "output_tokens": 2,
+    }
     final = {**start, "output_tokens": 300, "output_tokens_details": {"thinking_tokens": 200}}
     usage = parse(thinking_then_text(start, final)).usage
     assert usage == Usage(input=924, cached_input=800, cache_write=100, output=300, reasoning=200)
@@ -157,8 +208,9 @@ def test_turn2_request_sends_back_thinking_with_signature_exactly() -> None:
     _, recorded = fixture(TURN2)
     turn1 = parse(fixture(TURN1)[0])
     assistant = Message("assistant", "", turn1.thinking, turn1.end.continuation)
-    req = request(Message("system", SYSTEM), QUESTION, assistant, "40 C", budget=4000,
-                  max_tokens=4096)  # fmt: skip
+    req = request(
+        Message("system", SYSTEM), QUESTION, assistant, "40 C", budget=4000, max_tokens=4096
+    )
     body = wire(prompt_cache=False).build(req).json
     assert body["messages"][1] == recorded["messages"][1]  # thinking + signature, then tool_use
     assert body["messages"][1]["content"][0]["signature"].startswith("EtYDCkYICxgC")
@@ -175,8 +227,10 @@ def test_redacted_thinking_is_kept_and_unsigned_thinking_dropped() -> None:
     )
     result = parse(body)
     assert result.end.continuation is not None
-    assert result.end.continuation["content"][0] == {"type": "redacted_thinking",
-                                                     "data": "EmwKAhgB"}  # fmt: skip
+    assert result.end.continuation["content"][0] == {
+        "type": "redacted_thinking",
+        "data": "EmwKAhgB",
+    }
     cut = sse_frames(thinking_then_text())
     unsigned = run(wire().parser(request("hi")), cut[:5] + cut[7:])  # no signature_delta
     assert unsigned.end.continuation is None  # only text left: the plain text suffices
@@ -323,8 +377,9 @@ def test_temperature_only_without_thinking_and_headers() -> None:
 
 
 def envelope(kind: str, message: str) -> bytes:
-    return json.dumps({"type": "error", "error": {"type": kind, "message": message},
-                       "request_id": "req_011"}).encode()  # fmt: skip
+    return json.dumps(
+        {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_011"}
+    ).encode()
 
 
 def test_auth_errors_name_the_env_var() -> None:
@@ -345,8 +400,9 @@ def test_context_too_long() -> None:
 
 
 def test_rate_limit_carries_retry_after() -> None:
-    error = wire().error_for_status(429, envelope("rate_limit_error", "slow down"),
-                                    {"retry-after": "7"})  # fmt: skip
+    error = wire().error_for_status(
+        429, envelope("rate_limit_error", "slow down"), {"retry-after": "7"}
+    )
     assert isinstance(error, RateLimited) and error.retry_after == 7.0
 
 

@@ -65,11 +65,14 @@ def chunk(parts: list[dict], finish: str | None = None, usage: dict | None = Non
 
 def thought_then_answer(usage: dict | None = None) -> bytes:
     usage = usage or {"promptTokenCount": 9, "candidatesTokenCount": 4, "thoughtsTokenCount": 30}
-    return sse([
-        (None, chunk([{"text": "**Adding**\n\nTwo and two.", "thought": True}])),
-        (None, chunk([{"text": "It is "}])),
-        (None, chunk([{"text": "4."}], "STOP", usage)),
-    ], crlf=True)  # fmt: skip
+    return sse(
+        [
+            (None, chunk([{"text": "**Adding**\n\nTwo and two.", "thought": True}])),
+            (None, chunk([{"text": "It is "}])),
+            (None, chunk([{"text": "4."}], "STOP", usage)),
+        ],
+        crlf=True,
+    )
 
 
 # ----- stream parsing -------------------------------------------------------------------------
@@ -104,9 +107,13 @@ def test_usage_comes_from_the_last_chunk() -> None:
 
 
 def test_usage_counts_cached_and_tool_prompt_tokens() -> None:
-    meta = {"promptTokenCount": 1000, "cachedContentTokenCount": 600,
-            "toolUsePromptTokenCount": 10, "candidatesTokenCount": 50,
-            "thoughtsTokenCount": 200}  # fmt: skip
+    meta = {
+        "promptTokenCount": 1000,
+        "cachedContentTokenCount": 600,
+        "toolUsePromptTokenCount": 10,
+        "candidatesTokenCount": 50,
+        "thoughtsTokenCount": 200,
+    }
     usage = parse(thought_then_answer(meta)).usage
     assert usage == Usage(input=1010, cached_input=600, cache_write=0, output=250, reasoning=200)
 
@@ -121,8 +128,20 @@ def test_max_tokens_finish_is_length_and_no_finish_is_none() -> None:
 
 def test_in_stream_error_keeps_text() -> None:
     frames = sse_frames(thought_then_answer())[:2]
-    frames.append((json.dumps({"error": {"code": 503, "message": "The model is overloaded.",
-                                         "status": "UNAVAILABLE"}}), None))  # fmt: skip
+    frames.append(
+        (
+            json.dumps(
+                {
+                    "error": {
+                        "code": 503,
+                        "message": "The model is overloaded.",
+                        "status": "UNAVAILABLE",
+                    }
+                }
+            ),
+            None,
+        )
+    )
     result = run(wire().parser(request("hi")), frames)
     assert result.text == "It is " and result.end.stop_reason is StopReason.ERROR
     assert isinstance(result.end.error, Overloaded)
@@ -148,10 +167,14 @@ def test_flash_turn2_passes_the_thought_signature_back() -> None:
     assert len(sent["parts"]) == 1  # the unsigned thought summary is not sent back
     assert body["contents"][0] == recorded["contents"][0]
     assert body["systemInstruction"]["parts"] == recorded["systemInstruction"]["parts"]
-    assert body["generationConfig"]["thinkingConfig"] == {"includeThoughts": True,
-                                                          "thinkingBudget": 128}  # fmt: skip
-    assert recorded["generationConfig"]["thinkingConfig"] == {"includeThoughts": True,
-                                                              "thinkingBudget": 128}  # fmt: skip
+    assert body["generationConfig"]["thinkingConfig"] == {
+        "includeThoughts": True,
+        "thinkingBudget": 128,
+    }
+    assert recorded["generationConfig"]["thinkingConfig"] == {
+        "includeThoughts": True,
+        "thinkingBudget": 128,
+    }
 
 
 def test_gemini3_turn2_model_turn_matches_the_recorded_request() -> None:
@@ -248,8 +271,10 @@ def test_request_shape_url_and_key_header() -> None:
     req = request(Message("system", SYSTEM), QUESTION, budget=0, temperature=0.3)
     req.options = replace(req.options, seed=7)
     call = wire().build(req)
-    assert call.url == ("https://generativelanguage.googleapis.com/v1beta/models/"
-                        "gemini-2.5-flash:streamGenerateContent?alt=sse")  # fmt: skip
+    assert call.url == (
+        "https://generativelanguage.googleapis.com/v1beta/models/"
+        "gemini-2.5-flash:streamGenerateContent?alt=sse"
+    )
     assert call.headers["x-goog-api-key"] == "AIza-test" and "AIza" not in call.url
     assert call.json["contents"] == [{"role": "user", "parts": [{"text": QUESTION}]}]
     assert call.json["generationConfig"]["temperature"] == 0.3
@@ -268,9 +293,12 @@ def status(code: int, state: str, message: str, details: list | None = None) -> 
 
 def test_invalid_key_and_permission_errors_name_the_env_var() -> None:
     w = GeminiWire("gemini-2.5-flash", key_env="GEMINI_API_KEY")
-    bad_key = status(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
-                     [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                       "reason": "API_KEY_INVALID"}])  # fmt: skip
+    bad_key = status(
+        400,
+        "INVALID_ARGUMENT",
+        "API key not valid. Please pass a valid API key.",
+        [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}],
+    )
     denied = status(403, "PERMISSION_DENIED", "Permission denied.")
     for code, body in ((400, bad_key), (403, denied)):
         error = w.error_for_status(code, json.dumps(body).encode(), {})
@@ -284,18 +312,27 @@ def test_not_found_names_the_model() -> None:
 
 
 def test_context_overflow() -> None:
-    body = status(400, "INVALID_ARGUMENT", "The input token count (81881) exceeds the maximum "
-                  "number of tokens allowed (65536).")  # fmt: skip
+    body = status(
+        400,
+        "INVALID_ARGUMENT",
+        "The input token count (81881) exceeds the maximum number of tokens allowed (65536).",
+    )
     assert isinstance(wire().error_for_status(400, json.dumps(body).encode(), {}), ContextTooLong)
 
 
 def test_rate_limit_uses_retry_info_even_wrapped_in_a_list() -> None:
     details = [
-        {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
-         "violations": [{"quotaMetric": "generate_content_free_tier_requests",
-                         "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [
+                {
+                    "quotaMetric": "generate_content_free_tier_requests",
+                    "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                }
+            ],
+        },
         {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"},
-    ]  # fmt: skip
+    ]
     body = [status(429, "RESOURCE_EXHAUSTED", "Quota exceeded. Please retry in 47.43s.", details)]
     error = wire().error_for_status(429, json.dumps(body).encode(), {})
     assert isinstance(error, RateLimited) and error.retry_after == 47.0

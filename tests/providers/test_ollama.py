@@ -21,13 +21,25 @@ def line(thinking: str | None = None, content: str = "", **extra: object) -> dic
     message: dict = {"role": "assistant", "content": content}
     if thinking is not None:
         message["thinking"] = thinking
-    return {"model": "qwen3", "created_at": "2025-10-26T17:15:24.097767Z", "message": message,
-            "done": False, **extra}  # fmt: skip
+    return {
+        "model": "qwen3",
+        "created_at": "2025-10-26T17:15:24.097767Z",
+        "message": message,
+        "done": False,
+        **extra,
+    }
 
 
-DONE = {"done": True, "done_reason": "stop", "total_duration": 4883583458,
-        "load_duration": 1334875, "prompt_eval_count": 26, "prompt_eval_duration": 342546000,
-        "eval_count": 282, "eval_duration": 4535599000}  # fmt: skip
+DONE = {
+    "done": True,
+    "done_reason": "stop",
+    "total_duration": 4883583458,
+    "load_duration": 1334875,
+    "prompt_eval_count": 26,
+    "prompt_eval_duration": 342546000,
+    "eval_count": 282,
+    "eval_duration": 4535599000,
+}
 
 
 def stream(*lines: dict) -> bytes:
@@ -37,9 +49,12 @@ def stream(*lines: dict) -> bytes:
 def documented(done: dict | None = None) -> bytes:
     """The stream of §7: thinking lines, then content lines, then the done line."""
     return stream(
-        line("Okay"), line(", the user"), line(content="17"), line(content=" apples."),
+        line("Okay"),
+        line(", the user"),
+        line(content="17"),
+        line(content=" apples."),
         line(content="", **(done if done is not None else DONE)),
-    )  # fmt: skip
+    )
 
 
 def parse(body: bytes) -> Run:
@@ -76,8 +91,11 @@ def test_length_done_reason() -> None:
 
 
 def test_error_line_mid_stream_keeps_text() -> None:
-    body = stream(line("Hmm"), line(content="Par"),
-                  {"error": "an error was encountered while running the model"})  # fmt: skip
+    body = stream(
+        line("Hmm"),
+        line(content="Par"),
+        {"error": "an error was encountered while running the model"},
+    )
     result = parse(body)
     assert result.text == "Par" and result.thinking == "Hmm"
     assert result.end.stop_reason is StopReason.ERROR
@@ -123,14 +141,22 @@ def test_levels_can_include_max_and_non_thinking_models_get_no_think() -> None:
 
 
 def test_request_shape() -> None:
-    req = request(Message("system", "Be brief."), "hi", Message("assistant", "Hello!", "greet"),
-                  "2+2?", max_tokens=300, temperature=0.1)  # fmt: skip
+    req = request(
+        Message("system", "Be brief."),
+        "hi",
+        Message("assistant", "Hello!", "greet"),
+        "2+2?",
+        max_tokens=300,
+        temperature=0.1,
+    )
     call = OllamaWire("qwen3", base_url="http://127.0.0.1:11434/v1/").build(req)
     assert call.url == "http://127.0.0.1:11434/api/chat" and call.framing == "ndjson"
     assert call.json["messages"] == [
-        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "2+2?"},
-    ]  # fmt: skip
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": "2+2?"},
+    ]
     assert call.json["options"] == {"num_predict": 300, "temperature": 0.1}
     assert call.json["stream"] is True and "authorization" not in call.headers
 
@@ -151,8 +177,9 @@ def test_thinking_not_supported_points_at_the_option() -> None:
     assert isinstance(error, ProviderError) and "think_style" in error.hint
 
 
-@pytest.mark.parametrize(("status", "kind"), [(429, RateLimited), (500, Overloaded),
-                                              (502, Overloaded)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("status", "kind"), [(429, RateLimited), (500, Overloaded), (502, Overloaded)]
+)
 def test_status_errors(status: int, kind: type[PonderError]) -> None:
     error = wire().error_for_status(status, b'{"error": "busy"}', {})
     assert isinstance(error, kind) and error.retryable

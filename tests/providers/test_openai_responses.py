@@ -50,31 +50,53 @@ def ev(kind: str, **fields: object) -> tuple[str, dict]:
 
 
 def completed(usage: dict | None = None, status: str = "completed", **extra: object) -> dict:
-    usage = usage or {"input_tokens": 10, "output_tokens": 30,
-                      "output_tokens_details": {"reasoning_tokens": 20}}  # fmt: skip
-    return {"id": "resp_1", "status": status, "model": "gpt-5-2025-08-07", "output": [],
-            "usage": usage, "created_at": 100, "completed_at": 103, **extra}  # fmt: skip
+    usage = usage or {
+        "input_tokens": 10,
+        "output_tokens": 30,
+        "output_tokens_details": {"reasoning_tokens": 20},
+    }
+    return {
+        "id": "resp_1",
+        "status": status,
+        "model": "gpt-5-2025-08-07",
+        "output": [],
+        "usage": usage,
+        "created_at": 100,
+        "completed_at": 103,
+        **extra,
+    }
 
 
 def two_part_summary_then_text(ending: tuple[str, dict] | None = None) -> bytes:
     """Documented shapes: two summary parts of one reasoning item, then the answer."""
     item = {"id": "rs_1", "type": "reasoning", "summary": [], "encrypted_content": "gAAA-1"}
-    return sse([
-        ev("response.created", response={"id": "resp_1", "model": "gpt-5-2025-08-07"}),
-        ev("response.output_item.added", item=item, output_index=0),
-        ev("response.reasoning_summary_part.added", summary_index=0, item_id="rs_1"),
-        ev("response.reasoning_summary_text.delta", delta="**Plan**\n\nAdd.", summary_index=0),
-        ev("response.reasoning_summary_part.done", summary_index=0, item_id="rs_1"),
-        ev("response.reasoning_summary_part.added", summary_index=1, item_id="rs_1"),
-        ev("response.reasoning_summary_text.delta", delta="**Check**\n\nFour.", summary_index=1),
-        ev("response.output_item.done", item={**item, "summary": [
-            {"type": "summary_text", "text": "**Plan**\n\nAdd."},
-            {"type": "summary_text", "text": "**Check**\n\nFour."}]}),
-        ev("response.output_text.delta", delta="It is ", output_index=1),
-        ev("response.output_text.delta", delta="4.", output_index=1),
-        ev("response.output_text.done", text="It is 4.", output_index=1),
-        ending or ev("response.completed", response=completed()),
-    ])  # fmt: skip
+    return sse(
+        [
+            ev("response.created", response={"id": "resp_1", "model": "gpt-5-2025-08-07"}),
+            ev("response.output_item.added", item=item, output_index=0),
+            ev("response.reasoning_summary_part.added", summary_index=0, item_id="rs_1"),
+            ev("response.reasoning_summary_text.delta", delta="**Plan**\n\nAdd.", summary_index=0),
+            ev("response.reasoning_summary_part.done", summary_index=0, item_id="rs_1"),
+            ev("response.reasoning_summary_part.added", summary_index=1, item_id="rs_1"),
+            ev(
+                "response.reasoning_summary_text.delta", delta="**Check**\n\nFour.", summary_index=1
+            ),
+            ev(
+                "response.output_item.done",
+                item={
+                    **item,
+                    "summary": [
+                        {"type": "summary_text", "text": "**Plan**\n\nAdd."},
+                        {"type": "summary_text", "text": "**Check**\n\nFour."},
+                    ],
+                },
+            ),
+            ev("response.output_text.delta", delta="It is ", output_index=1),
+            ev("response.output_text.delta", delta="4.", output_index=1),
+            ev("response.output_text.done", text="It is 4.", output_index=1),
+            ending or ev("response.completed", response=completed()),
+        ]
+    )
 
 
 # ----- stream parsing -------------------------------------------------------------------------
@@ -104,8 +126,12 @@ def test_usage_maps_the_recorded_numbers() -> None:
 
 
 def test_usage_with_cached_tokens() -> None:
-    usage = {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 1500},
-             "output_tokens": 300, "output_tokens_details": {"reasoning_tokens": 200}}  # fmt: skip
+    usage = {
+        "input_tokens": 2000,
+        "input_tokens_details": {"cached_tokens": 1500},
+        "output_tokens": 300,
+        "output_tokens_details": {"reasoning_tokens": 200},
+    }
     result = parse(two_part_summary_then_text(ev("response.completed", response=completed(usage))))
     assert result.usage == Usage(2000, 1500, 0, 300, 200)
 
@@ -145,16 +171,26 @@ def test_stream_cut_before_completion_has_no_stop_reason() -> None:
 
 def test_reasoning_item_comes_from_output_item_done() -> None:
     body, _ = fixture(f"{NAME}.turn1")
-    done = [e["item"] for e in of_type(body, "response.output_item.done")
-            if e["item"]["type"] == "reasoning"]  # fmt: skip
-    added = [e["item"] for e in of_type(body, "response.output_item.added")
-             if e["item"]["type"] == "reasoning"]  # fmt: skip
+    done = [
+        e["item"]
+        for e in of_type(body, "response.output_item.done")
+        if e["item"]["type"] == "reasoning"
+    ]
+    added = [
+        e["item"]
+        for e in of_type(body, "response.output_item.added")
+        if e["item"]["type"] == "reasoning"
+    ]
     assert done[0]["encrypted_content"] != added[0]["encrypted_content"]
     continuation = parse(body).end.continuation
     assert continuation is not None
     item = continuation["items"][0]
-    assert item == {"type": "reasoning", "id": done[0]["id"], "summary": done[0]["summary"],
-                    "encrypted_content": done[0]["encrypted_content"]}  # fmt: skip
+    assert item == {
+        "type": "reasoning",
+        "id": done[0]["id"],
+        "summary": done[0]["summary"],
+        "encrypted_content": done[0]["encrypted_content"],
+    }
 
 
 def test_turn2_request_passes_the_encrypted_reasoning_back() -> None:
@@ -163,8 +199,11 @@ def test_turn2_request_passes_the_encrypted_reasoning_back() -> None:
     _, recorded = fixture(f"{NAME}.turn2")
     turn1 = parse(fixture(f"{NAME}.turn1")[0])
     assistant = Message("assistant", "Let me check.", turn1.thinking, turn1.end.continuation)
-    body = wire().build(request(Message("system", SYSTEM), QUESTION, assistant, "40 C",
-                                budget=20000)).json  # fmt: skip
+    body = (
+        wire()
+        .build(request(Message("system", SYSTEM), QUESTION, assistant, "40 C", budget=20000))
+        .json
+    )
     assert body["input"][:2] == recorded["input"][:2]
     assert body["store"] is recorded["store"] is False
     assert body["include"] == recorded["include"] == ["reasoning.encrypted_content"]
@@ -211,9 +250,15 @@ def test_budget_maps_to_effort(
 
 
 THRESHOLDS = [
-    (454, "minimal"), (1023, "minimal"), (1024, "low"), (4095, "low"), (4096, "medium"),
-    (16383, "medium"), (16384, "high"), (77824, "high"),
-]  # fmt: skip
+    (454, "minimal"),
+    (1023, "minimal"),
+    (1024, "low"),
+    (4095, "low"),
+    (4096, "medium"),
+    (16383, "medium"),
+    (16384, "high"),
+    (77824, "high"),
+]
 
 
 @pytest.mark.parametrize(
@@ -247,8 +292,9 @@ def test_request_url_and_auth_header() -> None:
 
 
 def openai_error(message: str, code: str | None, kind: str = "invalid_request_error") -> bytes:
-    return json.dumps({"error": {"message": message, "type": kind, "param": None,
-                                 "code": code}}).encode()  # fmt: skip
+    return json.dumps(
+        {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    ).encode()
 
 
 def test_auth_error_names_the_env_var() -> None:
@@ -265,8 +311,9 @@ def test_not_found_names_the_model() -> None:
 
 
 def test_context_too_long() -> None:
-    body = openai_error("This model's maximum context length is 400000 tokens.",
-                        "context_length_exceeded")  # fmt: skip
+    body = openai_error(
+        "This model's maximum context length is 400000 tokens.", "context_length_exceeded"
+    )
     assert isinstance(wire().error_for_status(400, body, {}), ContextTooLong)
 
 
@@ -277,8 +324,9 @@ def test_rate_limit_prefers_retry_after_ms() -> None:
 
 
 def test_insufficient_quota_is_not_retried() -> None:
-    body = openai_error("You exceeded your current quota", "insufficient_quota",
-                        "insufficient_quota")  # fmt: skip
+    body = openai_error(
+        "You exceeded your current quota", "insufficient_quota", "insufficient_quota"
+    )
     error = wire().error_for_status(429, body, {})
     assert isinstance(error, QuotaExceeded) and not error.retryable
 

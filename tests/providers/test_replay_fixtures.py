@@ -42,21 +42,51 @@ class Recording:
 
 
 RECORDINGS = [
-    Recording("anthropic_sonnet4_thinking_tools", AnthropicBackend, "claude-sonnet-4-20250514",
-              "/v1", 4000, (Usage(424, 0, 0, 119), Usage(558, 0, 0, 51)), max_tokens=4096),
-    Recording("gemini25flash_thinking", GeminiBackend, "gemini-2.5-flash", "/v1beta", 128,
-              (Usage(54, 0, 0, 76, 62), Usage(146, 0, 0, 12, 0))),
-    Recording("gemini3pro_thinking_level", GeminiBackend, "gemini-3-pro-preview", "/v1beta",
-              20000, (Usage(65, 0, 0, 110, 94), Usage(189, 0, 0, 97, 68))),
-    Recording("openai_responses_gpt5_summary", OpenAIResponsesBackend, "gpt-5", "/v1", 20000,
-              (Usage(63, 0, 0, 121, 64), Usage(92, 0, 0, 456, 384))),
-]  # fmt: skip
+    Recording(
+        "anthropic_sonnet4_thinking_tools",
+        AnthropicBackend,
+        "claude-sonnet-4-20250514",
+        "/v1",
+        4000,
+        (Usage(424, 0, 0, 119), Usage(558, 0, 0, 51)),
+        max_tokens=4096,
+    ),
+    Recording(
+        "gemini25flash_thinking",
+        GeminiBackend,
+        "gemini-2.5-flash",
+        "/v1beta",
+        128,
+        (Usage(54, 0, 0, 76, 62), Usage(146, 0, 0, 12, 0)),
+    ),
+    Recording(
+        "gemini3pro_thinking_level",
+        GeminiBackend,
+        "gemini-3-pro-preview",
+        "/v1beta",
+        20000,
+        (Usage(65, 0, 0, 110, 94), Usage(189, 0, 0, 97, 68)),
+    ),
+    Recording(
+        "openai_responses_gpt5_summary",
+        OpenAIResponsesBackend,
+        "gpt-5",
+        "/v1",
+        20000,
+        (Usage(63, 0, 0, 121, 64), Usage(92, 0, 0, 456, 384)),
+    ),
+]
 
 
 def backend(rec: Recording, server: ReplayServer) -> HTTPBackend:
-    spec = BackendSpec(name="rec", kind=rec.cls.kind, model=rec.model,
-                       options=rec.cls.Options(retry_backoff_s=0.01),
-                       base_url=server.url(rec.prefix), api_key=SecretStr(KEY))  # fmt: skip
+    spec = BackendSpec(
+        name="rec",
+        kind=rec.cls.kind,
+        model=rec.model,
+        options=rec.cls.Options(retry_backoff_s=0.01),
+        base_url=server.url(rec.prefix),
+        api_key=SecretStr(KEY),
+    )
     return rec.cls(spec)
 
 
@@ -160,12 +190,27 @@ async def test_request_headers_carry_the_key_where_each_api_wants_it(
 async def test_model_lists(replay_server: ReplayServer) -> None:
     tags = {"models": [{"name": "qwen3:latest"}, {"name": "gpt-oss:20b"}]}
     replay_server.add(json_reply(200, tags), path="/api/tags")
-    replay_server.add(json_reply(200, {"models": [
-        {"name": "models/gemini-2.5-flash", "supportedGenerationMethods": ["generateContent"]},
-        {"name": "models/text-embedding-004", "supportedGenerationMethods": ["embedContent"]},
-    ]}), path="/v1beta/models")  # fmt: skip
-    replay_server.add(json_reply(200, {"data": [{"id": "claude-sonnet-4-5", "type": "model"}]}),
-                      path="/v1/models")  # fmt: skip
+    replay_server.add(
+        json_reply(
+            200,
+            {
+                "models": [
+                    {
+                        "name": "models/gemini-2.5-flash",
+                        "supportedGenerationMethods": ["generateContent"],
+                    },
+                    {
+                        "name": "models/text-embedding-004",
+                        "supportedGenerationMethods": ["embedContent"],
+                    },
+                ]
+            },
+        ),
+        path="/v1beta/models",
+    )
+    replay_server.add(
+        json_reply(200, {"data": [{"id": "claude-sonnet-4-5", "type": "model"}]}), path="/v1/models"
+    )
     ollama = OllamaBackend(BackendSpec("o", "ollama", "qwen3", base_url=replay_server.url("/v1")))
     gemini = backend(RECORDINGS[1], replay_server)
     claude = backend(RECORDINGS[0], replay_server)

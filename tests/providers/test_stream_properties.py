@@ -120,9 +120,20 @@ class Damage:
 def damages(size: int) -> st.SearchStrategy[Damage]:
     garbage = st.one_of(
         st.binary(min_size=1, max_size=16),
-        st.sampled_from([b"\n\n", b"\r\n\r\n", b"data: {", b'data: {"type": 7}\n\n', b"}\n",
-                         b"event: error\n", b"\xff\xfe", b'"', b"\n"]),
-    )  # fmt: skip
+        st.sampled_from(
+            [
+                b"\n\n",
+                b"\r\n\r\n",
+                b"data: {",
+                b'data: {"type": 7}\n\n',
+                b"}\n",
+                b"event: error\n",
+                b"\xff\xfe",
+                b'"',
+                b"\n",
+            ]
+        ),
+    )
     return st.builds(
         Damage,
         kind=st.sampled_from(["replace", "insert", "delete", "cut"]),
@@ -150,8 +161,12 @@ def test_clean_streams_carry_exactly_the_recorded_text(stream: Stream) -> None:
     assert clean.skipped == 0 and clean.end.stop_reason is not None
 
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=IDS)
@@ -184,8 +199,13 @@ JSON_VALUES = st.sampled_from([None, 0, -1, 1.5, "", "x", [], {}, True, [1], {"t
 
 def mutate(value: Any, data: st.DataObject) -> Any:
     """``value`` with one node replaced by another JSON value, or one key removed."""
-    children = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) \
-        if isinstance(value, list) else []  # fmt: skip
+    children = (
+        list(value.items())
+        if isinstance(value, dict)
+        else list(enumerate(value))
+        if isinstance(value, list)
+        else []
+    )
     if not children or data.draw(st.integers(0, 3), label="stop here") == 0:
         return data.draw(JSON_VALUES, label="new value")
     key, child = data.draw(st.sampled_from(children), label="into")

@@ -54,9 +54,13 @@ def ponder_env(tmp_path: Path, base_url: str | None = None, top: str = "") -> di
 def ponder(env: dict[str, str], *args: str, **popen: object) -> subprocess.Popen[bytes]:
     """Start ``ponder ARGS`` (the real CLI) as a subprocess."""
     return subprocess.Popen(  # type: ignore[call-overload]
-        [sys.executable, "-c", CLI, *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        preexec_fn=default_sigint, **popen,
-    )  # fmt: skip
+        [sys.executable, "-c", CLI, *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=default_sigint,
+        **popen,
+    )
 
 
 def run_ponder(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

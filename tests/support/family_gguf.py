@@ -30,9 +30,27 @@ NORMAL, CONTROL, USER_DEFINED = 1, 3, 4
 LOGIT = 4.0  # x8 after the RMS norm of a one-hot state: logit 32, the rest 0
 
 WORDS = [
-    "\n\n", " ok", "ok", "Wait", "Yes", "A", "B", "C", "</", "think", ">", "<think", "Hi",
-    "assistant", "user", "system", "final", "analysis", "The", " answer",
-]  # fmt: skip
+    "\n\n",
+    " ok",
+    "ok",
+    "Wait",
+    "Yes",
+    "A",
+    "B",
+    "C",
+    "</",
+    "think",
+    ">",
+    "<think",
+    "Hi",
+    "assistant",
+    "user",
+    "system",
+    "final",
+    "analysis",
+    "The",
+    " answer",
+]
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,16 @@ DEEPSEEK = {
     "<｜Assistant｜>": USER_DEFINED,
 }
 HARMONY_SPECIALS = (
-    "<|startoftext|>", "<|endoftext|>", "<|start|>", "<|end|>", "<|message|>", "<|channel|>",
-    "<|constrain|>", "<|return|>", "<|call|>",
-)  # fmt: skip
+    "<|startoftext|>",
+    "<|endoftext|>",
+    "<|start|>",
+    "<|end|>",
+    "<|message|>",
+    "<|channel|>",
+    "<|constrain|>",
+    "<|return|>",
+    "<|call|>",
+)
 R1_TEMPLATE = "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja"
 FAMILIES = {
     "r1": Family(

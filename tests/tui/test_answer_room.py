@@ -26,8 +26,9 @@ def slider_text(pilot) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 async def test_header_and_spent_follow_a_live_budget_change_at_once() -> None:
     gate = asyncio.Event()
-    backend = ScriptedBackend([ReasoningDelta("one two three " * 5), Step(gate=gate),
-                               TextDelta("done"), DONE])  # fmt: skip
+    backend = ScriptedBackend(
+        [ReasoningDelta("one two three " * 5), Step(gate=gate), TextDelta("done"), DONE]
+    )
     app = app_with(backend, Settings(default_budget=256), tick_s=60.0)  # no tick redraws
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
@@ -78,8 +79,9 @@ def test_the_local_backend_caps_come_from_its_options() -> None:
 
 
 async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks() -> None:
-    prompted = ScriptedBackend([DONE], capabilities=dataclasses.replace(
-        THINKING, thinking_format="prompted"))  # fmt: skip
+    prompted = ScriptedBackend(
+        [DONE], capabilities=dataclasses.replace(THINKING, thinking_format="prompted")
+    )
     app = app_with(prompted, Settings(budget_steps=[0, 256, 1024, 4096, "auto"]))
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
@@ -89,8 +91,9 @@ async def test_a_prompted_model_starts_off_with_a_hint_and_a_native_one_thinks()
         assert "prompted" in screen.query_one(BudgetSlider).precision
         assert any("not trained to reason" in str(n.message) for n in app._notifications)
 
-    native = ScriptedBackend([DONE], capabilities=dataclasses.replace(
-        THINKING, thinking_format="r1"))  # fmt: skip
+    native = ScriptedBackend(
+        [DONE], capabilities=dataclasses.replace(THINKING, thinking_format="r1")
+    )
     app = app_with(native, Settings(budget_steps=[0, 256, 1024, 4096, "auto"]))
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
@@ -108,8 +111,9 @@ async def test_the_picker_says_where_the_current_models_thinking_comes_from() ->
     from tests.tui.helpers import until_shown
     from tui.chat.backend_picker import BackendPicker
 
-    prompted = ScriptedBackend([DONE], name="local", capabilities=dataclasses.replace(
-        THINKING, thinking_format="prompted"))  # fmt: skip
+    prompted = ScriptedBackend(
+        [DONE], name="local", capabilities=dataclasses.replace(THINKING, thinking_format="prompted")
+    )
     app = app_with(prompted)
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)

@@ -24,8 +24,11 @@ def active_step(slider: BudgetSlider) -> str:
     """The label drawn in the active step's style (what the user sees highlighted)."""
     content = slider.render()
     active = slider.get_visual_style("budget-slider--step", "budget-slider--active", partial=True)
-    texts = [content.plain[span.start : span.end].strip() for span in content.spans
-             if span.style == active]  # fmt: skip
+    texts = [
+        content.plain[span.start : span.end].strip()
+        for span in content.spans
+        if span.style == active
+    ]
     (label,) = {text for text in texts if text}
     return label
 

@@ -52,8 +52,9 @@ async def test_enter_sends_and_ctrl_j_inserts_a_newline() -> None:
 
 async def test_escape_cancels_and_keeps_the_partial_reply() -> None:
     gate = asyncio.Event()
-    backend = ScriptedBackend([ReasoningDelta("hm"), TextDelta("partial "), Step(gate=gate),
-                               TextDelta("never"), DONE])  # fmt: skip
+    backend = ScriptedBackend(
+        [ReasoningDelta("hm"), TextDelta("partial "), Step(gate=gate), TextDelta("never"), DONE]
+    )
     async with app_with(backend).run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
         view = await send(pilot, "go")

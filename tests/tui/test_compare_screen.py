@@ -112,8 +112,10 @@ async def test_opening_from_a_chat_carries_its_history_into_every_column() -> No
         screen = await open_compare(pilot)
         labels = [view.column.label for view in screen.views]
         assert labels == ["scripted @1024", "scripted @off"]  # chat's budget, then off
-        assert all("1 earlier exchange" in str(v.query_one(".compare-carried").render())
-                   for v in screen.views)  # fmt: skip
+        assert all(
+            "1 earlier exchange" in str(v.query_one(".compare-carried").render())
+            for v in screen.views
+        )
         await start_round(pilot, "2+2?")
         await round_done(pilot)
         for view in screen.views:
@@ -239,8 +241,12 @@ async def test_add_move_and_remove_columns() -> None:
 
 async def test_a_promoted_column_becomes_the_chat() -> None:
     local = ScriptedBackend(reply("Hi."), reply("Local answer."))
-    other = ScriptedBackend(reply("Other answer.", thought="other thinks"), reply("Next."),
-                            name="other", model="other-1")  # fmt: skip
+    other = ScriptedBackend(
+        reply("Other answer.", thought="other thinks"),
+        reply("Next."),
+        name="other",
+        model="other-1",
+    )
     app = app_with(by_name(local=local, other=other), settings(other=BackendEntry(kind="x")))
     async with app.run_test(size=SIZE) as pilot:
         await backend_ready(pilot)
@@ -367,18 +373,39 @@ def snapshot_app():  # type: ignore[no-untyped-def]
     priced remote model, on a fixed clock."""
     clock = FakeClock()
     local = ScriptedBackend(
-        [Step(0.2), ReasoningDelta(THOUGHT), Step(1.6), TextDelta("**391**"), Step(0.2),
-         Finished(StopReason.STOP, usage=Usage(input=24, output=58, reasoning=52))],
-        [Step(0.1), TextDelta("391"), Step(0.3),
-         Finished(StopReason.STOP, usage=Usage(input=24, output=4, reasoning=0))],
-        name="local", model="/models/SmolLM2-135M.gguf", capabilities=LOCAL, clock=clock,
-    )  # fmt: skip
+        [
+            Step(0.2),
+            ReasoningDelta(THOUGHT),
+            Step(1.6),
+            TextDelta("**391**"),
+            Step(0.2),
+            Finished(StopReason.STOP, usage=Usage(input=24, output=58, reasoning=52)),
+        ],
+        [
+            Step(0.1),
+            TextDelta("391"),
+            Step(0.3),
+            Finished(StopReason.STOP, usage=Usage(input=24, output=4, reasoning=0)),
+        ],
+        name="local",
+        model="/models/SmolLM2-135M.gguf",
+        capabilities=LOCAL,
+        clock=clock,
+    )
     local.spec = dataclasses.replace(local.spec, hardware_cost_per_hour=3.6)
     remote = ScriptedBackend(
-        [Step(0.5), ReasoningDelta("Multiply: 17 × 23."), Step(0.9), TextDelta("It is 391."),
-         Step(0.3), Finished(StopReason.STOP, usage=Usage(input=30, output=40, reasoning=31))],
-        name="gpt", model="big-1", clock=clock,
-    )  # fmt: skip
+        [
+            Step(0.5),
+            ReasoningDelta("Multiply: 17 × 23."),
+            Step(0.9),
+            TextDelta("It is 391."),
+            Step(0.3),
+            Finished(StopReason.STOP, usage=Usage(input=30, output=40, reasoning=31)),
+        ],
+        name="gpt",
+        model="big-1",
+        clock=clock,
+    )
     prices = PriceBook({"big-1": PriceOverride(input=2.0, output=8.0)})
     return app_with(
         by_name(local=local, gpt=remote),

@@ -48,10 +48,22 @@ STRATEGIES = [Strategy(backend, budget) for backend in BACKENDS for budget in BU
 KEYS = [strategy.key for strategy in STRATEGIES]
 # per strategy: how many of the 8 tasks are right, and the cost of one query (None: unknown);
 # claude:0 is dominated (as accurate as local:1024, dearer); gpu-box is never placed
-CORRECT = {"local:0": 3, "local:1024": 5, "claude:0": 5, "claude:1024": 8,
-           "gpu-box:0": 4, "gpu-box:1024": 6}  # fmt: skip
-COST = {"local:0": 0.00004, "local:1024": 0.00021, "claude:0": 0.0021, "claude:1024": 0.0094,
-        "gpu-box:0": None, "gpu-box:1024": None}  # fmt: skip
+CORRECT = {
+    "local:0": 3,
+    "local:1024": 5,
+    "claude:0": 5,
+    "claude:1024": 8,
+    "gpu-box:0": 4,
+    "gpu-box:1024": 6,
+}
+COST = {
+    "local:0": 0.00004,
+    "local:1024": 0.00021,
+    "claude:0": 0.0021,
+    "claude:1024": 0.0094,
+    "gpu-box:0": None,
+    "gpu-box:1024": None,
+}
 WRONG = "[bold]41[/bold]"  # markup in model output: must show literally
 
 
@@ -79,19 +91,35 @@ def fixed_result(task: Task, strategy: Strategy, index: int) -> TaskResult:
     correct = index < CORRECT[key]
     cached = 40 if strategy.backend == "claude" and index > 0 else 0
     return TaskResult(
-        task_id=task.id, task_fingerprint=task.fingerprint(), strategy=key,
-        backend=strategy.backend, kind="scripted", model="m",
+        task_id=task.id,
+        task_fingerprint=task.fingerprint(),
+        strategy=key,
+        backend=strategy.backend,
+        kind="scripted",
+        model="m",
         budget=BudgetRecord(requested=Budget(strategy.budget).describe()),
-        settings=RequestSettings(), tags=list(task.tags), check=task.check,
-        expected=task.expected, text=task.expected if correct else WRONG,
+        settings=RequestSettings(),
+        tags=list(task.tags),
+        check=task.check,
+        expected=task.expected,
+        text=task.expected if correct else WRONG,
         thinking=f"Work through {task.id} step by step." if thinks else "",
-        stop_reason="stop", correct=correct,
-        usage=UsageRecord(input=60, cached_input=cached, output=20 + index,
-                          reasoning=(120 + 40 * index) if thinks else 0),
-        meters=MeterRecord(cost_usd=COST[key], cache_hit=cached / 60, ttft_s=0.2 + index / 20,
-                           total_s=(2.5 if thinks else 0.8) + index / 10),
+        stop_reason="stop",
+        correct=correct,
+        usage=UsageRecord(
+            input=60,
+            cached_input=cached,
+            output=20 + index,
+            reasoning=(120 + 40 * index) if thinks else 0,
+        ),
+        meters=MeterRecord(
+            cost_usd=COST[key],
+            cache_hit=cached / 60,
+            ttft_s=0.2 + index / 20,
+            total_s=(2.5 if thinks else 0.8) + index / 10,
+        ),
         finished_at="2026-01-01T00:00:00.000+00:00",
-    )  # fmt: skip
+    )
 
 
 def fixed_app(tmp_path: Path) -> tuple[PonderApp, Path, list[ScriptedBackend]]:
@@ -125,8 +153,14 @@ async def open_eval(pilot: Pilot[Any], path: Path, **options: object) -> EvalScr
     return screen
 
 
-async def run(pilot: Pilot[Any], screen: EvalScreen, backends: list[str],
-              budgets: list[int | None], limit: int, max_tokens: str = "") -> None:  # fmt: skip
+async def run(
+    pilot: Pilot[Any],
+    screen: EvalScreen,
+    backends: list[str],
+    budgets: list[int | None],
+    limit: int,
+    max_tokens: str = "",
+) -> None:
     """Fill the form, press ctrl+r and wait for the run to end."""
     screen.query_one("#eval-limit", Input).value = str(limit)
     screen.query_one("#eval-max-tokens", Input).value = max_tokens
@@ -175,16 +209,24 @@ async def test_table_plot_and_tags_show_the_report_of_the_stored_results(tmp_pat
         assert cells(screen, "claude:1024")[1:4] == ["8/8", "100%", "68%-100%"]
         assert cells(screen, "gpu-box:0")[4:6] == ["unknown", "unknown"]
         marks = {key: cells(screen, key)[-1] for key in KEYS}
-        assert marks == {"local:0": "★", "local:1024": "★", "claude:0": "",
-                         "claude:1024": "★", "gpu-box:0": "?", "gpu-box:1024": "?"}  # fmt: skip
+        assert marks == {
+            "local:0": "★",
+            "local:1024": "★",
+            "claude:0": "",
+            "claude:1024": "★",
+            "gpu-box:0": "?",
+            "gpu-box:1024": "?",
+        }
 
         panel = screen.query_one(PlotPanel)
         assert panel.unknown == ["gpu-box:0", "gpu-box:1024"]  # listed, not plotted at $0
         points = screen.query_one(CostAccuracyPlot).points
         assert [(p.label, round(p.cost, 8), p.accuracy, p.frontier) for p in points] == [
-            ("local:0", 0.00004, 37.5, True), ("local:1024", 0.00021, 62.5, True),
-            ("claude:0", 0.0021, 62.5, False), ("claude:1024", 0.0094, 100.0, True),
-        ]  # fmt: skip
+            ("local:0", 0.00004, 37.5, True),
+            ("local:1024", 0.00021, 62.5, True),
+            ("claude:0", 0.0021, 62.5, False),
+            ("claude:1024", 0.0094, 100.0, True),
+        ]
         shown = screen_text(pilot)
         assert "claude:1024 ◆" in shown and "cost unknown, not plotted" in shown
 
@@ -306,10 +348,14 @@ async def test_cancel_keeps_finished_results_and_run_resumes(tmp_path: Path) -> 
 async def test_sample_set_on_the_tiny_model_at_budgets_0_and_64(
     tiny_gguf: Path, tmp_path: Path
 ) -> None:
-    settings = settings_from_dict({
-        "backends": {"tiny": tiny_entry(tiny_gguf)}, "default_backend": "tiny",
-        "budget_steps": [0, 64, "auto"], "default_budget": 64,
-    })  # fmt: skip
+    settings = settings_from_dict(
+        {
+            "backends": {"tiny": tiny_entry(tiny_gguf)},
+            "default_backend": "tiny",
+            "budget_steps": [0, 64, "auto"],
+            "default_budget": 64,
+        }
+    )
     app = make_app(settings)
     async with app.run_test(size=SNAP) as pilot:
         await backend_ready(pilot)

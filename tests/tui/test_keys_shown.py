@@ -151,10 +151,20 @@ def test_every_screen_takes_its_keys_from_the_one_binding_table() -> None:
 
     table = {spec.id: spec for spec in all_specs()}
     classes: list[type[Widget]] = [
-        BackendPicker, HelpScreen, HistoryErrorScreen, ModelPullScreen, ChatScreen,
-        SystemPromptScreen, ColumnPicker, CompareScreen, EvalScreen, StrategyResults,
-        ChatListScreen, ChatOptions, ConfirmDelete,
-    ]  # fmt: skip
+        BackendPicker,
+        HelpScreen,
+        HistoryErrorScreen,
+        ModelPullScreen,
+        ChatScreen,
+        SystemPromptScreen,
+        ColumnPicker,
+        CompareScreen,
+        EvalScreen,
+        StrategyResults,
+        ChatListScreen,
+        ChatOptions,
+        ConfirmDelete,
+    ]
     seen: set[str] = set()
     for cls in classes:
         for binding in cls.BINDINGS:

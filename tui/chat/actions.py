@@ -183,8 +183,9 @@ class ChatActions(BudgetKeysScreen[None]):
         self.conversation.system = text or None
         self._show_system()
         said = "set" if text else "cleared"
-        self.notify(f"System prompt {said} for this chat (sent with the next message).",
-                    markup=False)  # fmt: skip
+        self.notify(
+            f"System prompt {said} for this chat (sent with the next message).", markup=False
+        )
 
     async def action_copy_answer(self) -> None:
         text = self.conversation.last_answer()

@@ -15,8 +15,12 @@ from backends.errors import PonderError
 from backends.request import Message
 
 STREAMING, COMPLETE, PARTIAL, CANCELLED, ERROR = (
-    "streaming", "complete", "partial", "cancelled", "error",
-)  # fmt: skip
+    "streaming",
+    "complete",
+    "partial",
+    "cancelled",
+    "error",
+)
 
 
 @dataclass

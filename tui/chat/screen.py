@@ -302,8 +302,9 @@ class ChatScreen(ChatActions):
         job.budget.set_minimum(minimum)
         limit = job.budget.limit
         if limit is not None and limit < minimum:
-            self._set_budget(next((s for s in self.steps if s is not None and s >= minimum),
-                                  minimum))  # fmt: skip
+            self._set_budget(
+                next((s for s in self.steps if s is not None and s >= minimum), minimum)
+            )
         job.view.show_note(f"think longer: at least {minimum} tokens — {self._when(job)}")
 
     # ---- other actions ----------------------------------------------------------------------

@@ -37,10 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask = sub.add_parser("ask", help="ask one question headless and print the answer")
     ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted)")
     ask.add_argument("--backend", "-b", dest="ask_backend", help="backend name or spec")
-    ask.add_argument("--budget", type=parse_budget, default=FROM_CONFIG,
-                     help="thinking budget in tokens, 4k, 'off' or 'auto'")  # fmt: skip
-    ask.add_argument("--min-think", type=non_negative, default=0,
-                     help="think at least this many tokens (local models)")  # fmt: skip
+    ask.add_argument(
+        "--budget",
+        type=parse_budget,
+        default=FROM_CONFIG,
+        help="thinking budget in tokens, 4k, 'off' or 'auto'",
+    )
+    ask.add_argument(
+        "--min-think",
+        type=non_negative,
+        default=0,
+        help="think at least this many tokens (local models)",
+    )
     ask.add_argument("--max-tokens", type=non_negative, help="cap on all output tokens")
     ask.add_argument("--temperature", type=float, help="sampling temperature")
     ask.add_argument("--seed", type=int, help="sampling seed")

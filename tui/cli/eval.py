@@ -56,36 +56,64 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     cmd.add_argument("tasks", help="task set file (JSONL), 'sample', 'easy', 'medium' or 'hard'")
     cmd.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
-    cmd.add_argument("--backend", "-b", dest="eval_backends", action="append",
-                     metavar="SPEC[:BUDGET][xK]",
-                     help="a strategy: backend name or spec, optionally :BUDGET (tokens, 4k, "
-                     "off, auto) and xK to vote over K samples; repeat for more "
-                     "(default: the default backend)")  # fmt: skip
+    cmd.add_argument(
+        "--backend",
+        "-b",
+        dest="eval_backends",
+        action="append",
+        metavar="SPEC[:BUDGET][xK]",
+        help="a strategy: backend name or spec, optionally :BUDGET (tokens, 4k, "
+        "off, auto) and xK to vote over K samples; repeat for more "
+        "(default: the default backend)",
+    )
     cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     cmd.add_argument("--csv", metavar="FILE", help="also write the report as CSV to FILE")
-    cmd.add_argument("--report", metavar="DIR",
-                     help="also write report.md and SVG charts to DIR")  # fmt: skip
+    cmd.add_argument("--report", metavar="DIR", help="also write report.md and SVG charts to DIR")
     cmd.add_argument("--plot", action="store_true", help="draw the charts in the terminal")
-    cmd.add_argument("--sweep", nargs="?", const=DEFAULT_SWEEP, metavar="BUDGETS",
-                     help="run every backend at each budget (comma list, default "
-                     f"{DEFAULT_SWEEP}) and draw accuracy against reasoning and cost")  # fmt: skip
-    cmd.add_argument("--results", metavar="FILE",
-                     help="results file to append to and resume from "
-                     "(default: in ponder's data dir, one per task set)")  # fmt: skip
-    cmd.add_argument("--fresh", action="store_true",
-                     help="set the stored results aside and start over")  # fmt: skip
-    cmd.add_argument("--concurrency", type=_positive, default=4,
-                     help="requests at once per remote backend (local: always 1)")  # fmt: skip
-    cmd.add_argument("--repeat", type=_positive, default=1,
-                     help="samples per task (fixed seeds; the CI is over tasks)")  # fmt: skip
+    cmd.add_argument(
+        "--sweep",
+        nargs="?",
+        const=DEFAULT_SWEEP,
+        metavar="BUDGETS",
+        help="run every backend at each budget (comma list, default "
+        f"{DEFAULT_SWEEP}) and draw accuracy against reasoning and cost",
+    )
+    cmd.add_argument(
+        "--results",
+        metavar="FILE",
+        help="results file to append to and resume from "
+        "(default: in ponder's data dir, one per task set)",
+    )
+    cmd.add_argument(
+        "--fresh", action="store_true", help="set the stored results aside and start over"
+    )
+    cmd.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=4,
+        help="requests at once per remote backend (local: always 1)",
+    )
+    cmd.add_argument(
+        "--repeat",
+        type=_positive,
+        default=1,
+        help="samples per task (fixed seeds; the CI is over tasks)",
+    )
     cmd.add_argument("--max-tokens", type=non_negative, help="cap on all output tokens per task")
-    cmd.add_argument("--answer-limit", type=_positive, default=256,
-                     help="answer tokens allowed after a thinking budget (a task's "
-                     "max_answer_tokens wins; default 256)")  # fmt: skip
+    cmd.add_argument(
+        "--answer-limit",
+        type=_positive,
+        default=256,
+        help="answer tokens allowed after a thinking budget (a task's "
+        "max_answer_tokens wins; default 256)",
+    )
     cmd.add_argument("--temperature", type=float, help="sampling temperature")
-    cmd.add_argument("--seed", type=int, default=0,
-                     help="base seed of every request and of the order "
-                     "(default 0, recorded)")  # fmt: skip
+    cmd.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="base seed of every request and of the order (default 0, recorded)",
+    )
     cmd.add_argument("--limit", type=_positive, help="only the first N tasks")
     cmd.add_argument("--n", type=_positive, default=50, help=argparse.SUPPRESS)
     cmd.add_argument("--out", metavar="FILE", help=argparse.SUPPRESS)

@@ -37,8 +37,9 @@ def chart(curves: list[Curve], axis: str, width: int = WIDTH, height: int = HEIG
             continue
         drawn += 1
         xs += [x for x, _ in pairs]
-        plt.plot([x for x, _ in pairs], [y for _, y in pairs], label=printable(curve.name),
-                 marker="dot")  # fmt: skip
+        plt.plot(
+            [x for x, _ in pairs], [y for _, y in pairs], label=printable(curve.name), marker="dot"
+        )
     if not drawn:
         return f"accuracy vs {AXES[axis]}: nothing to draw (unknown for every strategy)"
     if axis == "cost":

@@ -78,8 +78,10 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
         store.close()
         return 0
     if args.limit == 0:
-        print("ponder: --limit 0 shows nothing; give a number of chats, e.g. --limit 50",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "ponder: --limit 0 shows nothing; give a number of chats, e.g. --limit 50",
+            file=sys.stderr,
+        )
         return 0
     register_known_secrets(settings)  # titles and snippets are redacted like exports
     with open_for_reading(default_path()) as store:
@@ -96,10 +98,12 @@ def run_history(settings: Settings, args: argparse.Namespace) -> int:
 def note_read_only(store: Store) -> None:
     """Say when the history could only be read (a full disk), and what may be missing."""
     if store.read_only:
-        missing = " (replies not yet checkpointed may be missing)" if store.read_only == (
-            "immutable") else ""  # fmt: skip
-        print(f"ponder: the history is read-only right now (disk full?){missing}",
-              file=sys.stderr)  # fmt: skip
+        missing = (
+            " (replies not yet checkpointed may be missing)"
+            if store.read_only == ("immutable")
+            else ""
+        )
+        print(f"ponder: the history is read-only right now (disk full?){missing}", file=sys.stderr)
 
 
 def aside_reason(path: Path) -> str:

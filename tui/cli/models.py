@@ -66,14 +66,23 @@ def catalogue_rows() -> list[dict[str, Any]]:
         pulled = pulled_path(entry.name)
         rows.append(
             {
-                "name": entry.name, "repo": entry.repo, "file": entry.file,
-                "size_bytes": entry.size, "size_exact": entry.size_exact, "quant": entry.quant,
-                "params": entry.params, "ram_bytes_estimate": entry.ram_needed(),
-                "vram_bytes_estimate": entry.vram_needed(), "n_ctx": DEFAULT_CTX,
-                "thinking_format": entry.thinking_format, "licence": entry.licence,
-                "fits": fits, "fit": why, "pulled": str(pulled) if pulled else None,
+                "name": entry.name,
+                "repo": entry.repo,
+                "file": entry.file,
+                "size_bytes": entry.size,
+                "size_exact": entry.size_exact,
+                "quant": entry.quant,
+                "params": entry.params,
+                "ram_bytes_estimate": entry.ram_needed(),
+                "vram_bytes_estimate": entry.vram_needed(),
+                "n_ctx": DEFAULT_CTX,
+                "thinking_format": entry.thinking_format,
+                "licence": entry.licence,
+                "fits": fits,
+                "fit": why,
+                "pulled": str(pulled) if pulled else None,
             }
-        )  # fmt: skip
+        )
     return rows
 
 

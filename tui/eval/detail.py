@@ -75,8 +75,10 @@ class ResultView(Vertical):
 
     def compose(self) -> ComposeResult:
         result = self.result
-        yield Static(Content(f"{printable(result.task_id)}  {printable(verdict(result))}"),
-                     classes="eval-verdict")  # fmt: skip
+        yield Static(
+            Content(f"{printable(result.task_id)}  {printable(verdict(result))}"),
+            classes="eval-verdict",
+        )
         if self.eval_task is not None:
             if self.eval_task.system:
                 yield Static(field("system", self.eval_task.system))

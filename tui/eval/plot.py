@@ -126,10 +126,12 @@ class CostAccuracyPlot(PlotextPlot):
 def side_text(unknown: Sequence[StrategyStats], group: str) -> Content:
     """The legend and the strategies not plotted because their cost is unknown (no markup)."""
     parts: list[str | tuple[str, str]] = [
-        (ON_FRONTIER, "$accent"), " on the frontier\n",
-        (OFF_FRONTIER, "$foreground-muted"), " dominated\n",
+        (ON_FRONTIER, "$accent"),
+        " on the frontier\n",
+        (OFF_FRONTIER, "$foreground-muted"),
+        " dominated\n",
         f"group: {printable(group)}\n",
-    ]  # fmt: skip
+    ]
     if unknown:
         parts.append(("\ncost unknown, not plotted:\n", "bold"))
         for row in unknown:

@@ -99,12 +99,24 @@ class KeyBar(Widget, can_focus=False):
         seen: set[str] = set()
         for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items():
             if key == palette_key and self.app.ENABLE_COMMAND_PALETTE:
-                palette = ShownKey(key, self.app.get_key_display(binding), binding.description,
-                                   enabled, binding.tooltip or binding.description)  # fmt: skip
+                palette = ShownKey(
+                    key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    binding.tooltip or binding.description,
+                )
             elif binding.show and binding.action not in seen:  # one key per action, as Footer
                 seen.add(binding.action)
-                shown.append(ShownKey(binding.key, self.app.get_key_display(binding),
-                                      binding.description, enabled, tooltip))  # fmt: skip
+                shown.append(
+                    ShownKey(
+                        binding.key,
+                        self.app.get_key_display(binding),
+                        binding.description,
+                        enabled,
+                        tooltip,
+                    )
+                )
         return shown, (None if self.compact else palette)
 
     def render(self) -> Content:
