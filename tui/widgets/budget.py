@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from backends.budget_text import format_budget
 from backends.capabilities import PROMPTED, Capabilities, thinking_label
+from tui.widgets.line import head_and_tail
 
 PRECISION_LABELS = {
     "exact": "exact",
@@ -167,11 +168,7 @@ class BudgetSlider(Widget):
         if not self.spent:
             return line
         spent = Content.styled(self.spent, style("budget-slider--spent", partial=True))
-        room = self.content_size.width - spent.cell_length - 2
-        if line.cell_length > room:
-            line = line.truncate(max(room, 0), ellipsis=True)
-        gap = max(self.content_size.width - line.cell_length - spent.cell_length, 2)
-        return Content.assemble(line, " " * gap, spent)
+        return head_and_tail(line, spent, self.content_size.width)
 
     def step_at(self, x: int) -> int | None:
         """The index of the step at column ``x``, or ``None``."""

@@ -146,7 +146,7 @@ class KeyBar(Widget, can_focus=False):
 
     def _pieces(self, item: ShownKey) -> list[tuple[str, Style]]:
         extra = [] if item.enabled else ["key-bar--disabled"]
-        if item is self._hover or item == self._hover:
+        if item == self._hover:
             extra.append("key-bar--hover")
         key_style = self.get_visual_style("key-bar--key", *extra, partial=True)
         text_style = self.get_visual_style("key-bar--description", *extra, partial=True)

@@ -14,6 +14,7 @@ from backends.local.model_files import EMBEDDED_NAME
 from backends.meter_lines import format_meter_line, format_seconds
 from backends.meters import MeterReading, SessionTotals
 from backends.pricing import format_usd
+from tui.widgets.line import head_and_tail
 
 
 class MeterLine(Static):
@@ -112,11 +113,7 @@ class StatusBar(Widget):
         return " · ".join(parts)
 
     def render(self) -> Content:
-        width = self.content_size.width
         totals = Content.styled(
             self.totals, self.get_visual_style("status-bar--totals", partial=True)
         )
-        room = max(width - totals.cell_length - 2, 1)
-        left = Content(self.left_text()).truncate(room, ellipsis=True)
-        gap = max(width - left.cell_length - totals.cell_length, 2)
-        return Content.assemble(left, " " * gap, totals)
+        return head_and_tail(Content(self.left_text()), totals, self.content_size.width)
