@@ -34,7 +34,7 @@ from tui.chat.services import ChatServices
 from tui.chat.system_prompt import SystemPromptScreen, system_line
 from tui.safe_text import printable
 from tui.widgets.budget import BudgetSlider
-from tui.widgets.footer import KeyBar
+from tui.widgets.line import NARROW
 from tui.widgets.messages import MessageList, UserMessage
 from tui.widgets.prompt import PromptInput
 
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
     from backends.base import Backend
     from tui.chat.reply import ReplyJob
-
-NARROW = 100  # columns below which the chat uses its compact layout
 
 
 class ChatActions(BudgetKeysScreen[None]):
@@ -215,11 +213,9 @@ class ChatActions(BudgetKeysScreen[None]):
     # ---- layout for the terminal size, keys shown --------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        # Small terminals (80x24): a tighter slider, footer and status bar (ponder.tcss).
+        # Small terminals (80x24): the slider and key bar compact themselves (NARROW).
         narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
-        self.query_one(BudgetSlider).set_compact(narrow)
-        self.query_one(KeyBar).set_compact(narrow)  # no palette key: ctrl+p is on the welcome line
         self._show_system()
 
     def _show_keys(self) -> None:

@@ -39,6 +39,7 @@ from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
 from tui.compare.promotion import handoff
 from tui.compare.summary import CompareSummary
 from tui.widgets.budget import BudgetSlider
+from tui.widgets.line import NARROW
 from tui.widgets.prompt import PromptInput
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
@@ -227,12 +228,11 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
     def on_resize(self, event: events.Resize) -> None:
         # 80x24: a shorter (scrollable) summary and a compact footer; columns keep a minimum
         # width and scroll sideways (the focused one is scrolled into view).
-        narrow = event.size.width < 100
+        narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
         footer = self.query_one(Footer)
         footer.compact = narrow
         footer.show_command_palette = not narrow
-        self.query_one(BudgetSlider).set_compact(narrow)
         self._fit_columns(event.size.width)
 
     def _fit_columns(self, width: int | None = None) -> None:

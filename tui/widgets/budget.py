@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from backends.budget_text import format_budget
 from backends.capabilities import PROMPTED, Capabilities, thinking_label
-from tui.widgets.line import head_and_tail
+from tui.widgets.line import NARROW, head_and_tail
 
 PRECISION_LABELS = {
     "exact": "exact",
@@ -46,7 +46,7 @@ class BudgetSlider(Widget):
     step under the pointer is underlined; over the precision, the tooltip says where the
     model's thinking comes from. One widget draws the whole line (it is on the first frame:
     a widget per step and per part cost start-up, bench/startup.py). ``compact`` (small
-    terminals) drops the padding between steps.
+    terminals: under ``NARROW`` columns) drops the padding between steps.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -88,8 +88,9 @@ class BudgetSlider(Widget):
             self.value = value
             self.refresh()
 
-    def set_compact(self, compact: bool) -> None:
-        """The small terminals' layout (no padding between steps)."""
+    def on_resize(self, event: events.Resize) -> None:
+        # Small terminals (80x24): no padding between the steps.
+        compact = event.size.width < NARROW
         if compact != self.compact:
             self.compact = compact
             self.refresh()

@@ -6,7 +6,7 @@ start-up sends several in a row, and the chat's keys cost ~13 ms of the first fr
 repaint. It keeps what the footer does for a user: each shown key with its description, keys
 that cannot run now dimmed, the command palette's key on the right, a click runs a key (a
 disabled one rings the bell), the key under the pointer is highlighted and its tooltip shown.
-``compact`` (small terminals, ``ChatActions.on_resize``) drops the padding and the palette key.
+``compact`` (under ``NARROW`` columns) drops the padding and the palette key.
 Key names and descriptions come from ponder's binding table and the user's ``[keys]`` config,
 so they are drawn as plain text, never parsed as markup.
 """
@@ -21,6 +21,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
 from textual.widget import Widget
+
+from tui.widgets.line import NARROW
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ class KeyBar(Widget, can_focus=False):
         if screen is self.screen:
             self.refresh()
 
-    def set_compact(self, compact: bool) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        # Small terminals: no padding and no palette key (ctrl+p is on the chat's welcome line).
+        compact = event.size.width < NARROW
         if compact != self.compact:
             self.compact = compact
             self.refresh()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.content import Content
 
+NARROW = 100  # columns below which the bars (and the screens) take their compact layout
+
 
 def head_and_tail(head: Content, tail: Content, width: int) -> Content:
     """``head``, cut with an ellipsis where the line is too short, then ``tail`` right-aligned
