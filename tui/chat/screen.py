@@ -353,12 +353,7 @@ class ChatScreen(ChatActions):
     def _switch_backend(self, name: str | None) -> None:
         if name is None or (name == self.slot.name and self.slot.error is None):
             return  # picking a backend that failed to build again rebuilds it
-        old = self.slot
-        if old.backend is not None:
-            self._retired.append(old.backend)
-        self.slot = BackendSlot(name)
-        self._show_backend_state()
-        self.query_one(BudgetSlider).set_precision(None)
+        self._take_slot(BackendSlot(name))
         self._start_backend(self.slot)
         if not self.generating:
             self.run_worker(self._close_retired(), group="close", exit_on_error=False)
@@ -443,17 +438,21 @@ class ChatScreen(ChatActions):
 
     async def _adopt_backend(self, name: str, backend: Backend) -> None:
         """Take ``backend`` (already built, its loaded model included) as the chat's."""
-        old = self.slot
-        if old.backend is backend:
+        if self.slot.backend is backend:
             return
         slot = BackendSlot(name)
         await slot.build(lambda _name: backend)
-        if old.backend is not None:
-            self._retired.append(old.backend)
+        self._take_slot(slot)
+        await self._close_retired()
+
+    def _take_slot(self, slot: BackendSlot) -> None:
+        """Make ``slot`` the chat's; its old backend is retired (closed once no reply uses it)."""
+        if self.slot.backend is not None:
+            self._retired.append(self.slot.backend)
         self.slot = slot
         self._show_backend_state()
-        self.query_one(BudgetSlider).set_precision(backend.capabilities)
-        await self._close_retired()
+        backend = slot.backend
+        self.query_one(BudgetSlider).set_precision(backend.capabilities if backend else None)
 
     async def on_unmount(self) -> None:
         await self._stop_generation()
