@@ -80,8 +80,12 @@ class PonderApp(App[None]):
         # Textual's own themes lack ponder's semantic variables: derive them from their colours.
         return fallback_variables(self.current_theme.to_color_system().generate())
 
+    def get_default_screen(self) -> Screen[Any]:
+        # The chat is the app's first screen itself: pushing it over Textual's blank default
+        # screen composed, styled and laid out that one too before the first frame.
+        return ChatScreen(self.services, self.history)
+
     def on_mount(self) -> None:
-        self.push_screen(ChatScreen(self.services, self.history))
         self.call_after_refresh(self._open_history_soon)  # the prompt first, then the database
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._theme_problem:
