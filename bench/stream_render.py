@@ -5,7 +5,9 @@ as the TUI tests inject theirs) streams a Markdown answer of headings, paragraph
 markup, bullet lists, fenced code blocks and one table, in word-sized pieces, never waiting.
 The chat runs headless under Textual's ``run_test`` (100x32). While it streams, the bench types
 a letter into the prompt with ``Pilot.press`` every ``--key-every`` seconds and measures how long
-until the prompt holds it ("handled") and until the next frame is written out ("drawn"). After
+until the prompt holds it ("handled") and until the first frame written out with it ("drawn":
+each frame's prompt text is recorded as it is written). While keys are typed, the answer
+grows only in the gaps after them (``tui/widgets/keys_first.py``), and that is measured too. After
 the reply ends it checks that all the text reached the screen: the answer widget's Markdown
 source equals what was sent, every code block and the table were rendered as such (finished
 blocks of a long answer are frozen into lines, ``tui/widgets/frozen_lines.py``, which count the
@@ -179,10 +181,10 @@ async def run_once(
 
     app = make_app(Settings(), backend_factory=lambda name: backend, availability=ready)
     async with app.run_test(size=SIZE) as pilot:
-        frames = frame_times(app)
         screen = next(s for s in app.screen_stack if isinstance(s, ChatScreen))
         await screen.slot.wait()
         prompt = screen.query_one(PromptInput)
+        frames = frame_times(app, prompt)
         prompt.insert("go")
         started = time.perf_counter()
         enter = asyncio.create_task(pilot.press("enter"))  # press() returns when all is idle
@@ -200,17 +202,17 @@ async def run_once(
             key = "abcdefghijklmnopqrstuvwxyz"[letter % 26]
             letter += 1
             before = prompt.text
+            first = len(frames)  # frames written from now on
             pressed = time.perf_counter()
             presses.append(asyncio.create_task(pilot.press(key)))
             while prompt.text == before:
                 if time.perf_counter() - pressed > KEY_TIMEOUT_S:
                     raise RuntimeError(f"the key {key!r} never reached the prompt")
                 await asyncio.sleep(0.0005)
-            seen = time.perf_counter()
-            handled.append((seen - pressed) * 1000)
-            while not frames or frames[-1] < seen:  # the next frame written has the key
+            handled.append((time.perf_counter() - pressed) * 1000)
+            while not (shown := [t for t, text in frames[first:] if text != before]):
                 await asyncio.sleep(0.0005)
-            drawn.append((next(t for t in frames if t >= seen) - pressed) * 1000)
+            drawn.append((shown[0] - pressed) * 1000)  # the first frame written with the key
         await worker.wait()
         render_s = time.perf_counter() - started
         await asyncio.gather(enter, *presses)
@@ -228,16 +230,21 @@ async def run_once(
     return result
 
 
-def frame_times(app: App[None]) -> list[float]:
-    """When each frame was written out (the app's ``_display``, wrapped on this instance)."""
-    frames: list[float] = []
+def frame_times(app: App[None], prompt: PromptInput) -> list[tuple[float, str]]:
+    """When each frame was written out, with the prompt's text it drew (``_display`` wrapped).
+
+    A frame is rendered and written in one go, so the prompt's text when it is written is the
+    text the frame shows. (Taking the first frame after the bench saw the key would skip the
+    frame that drew it whenever that frame came before the bench's next look.)
+    """
+    frames: list[tuple[float, str]] = []
     display = app._display
 
     def timed(screen: Screen[object], update: object) -> None:
         display(screen, update)  # type: ignore[arg-type]
-        frames.append(time.perf_counter())
+        frames.append((time.perf_counter(), prompt.text))
 
-    app._display = timed  # type: ignore[method-assign]
+    app._display = timed  # type: ignore[method-assign,assignment]
     return frames
 
 
@@ -325,7 +332,8 @@ def main() -> int:
         )
     print(
         "render s: request to the end of the reply; handled: key press to the prompt holding "
-        "it; drawn: to the frame after that; widgets: in the chat screen at the end; layout "
+        "it; drawn: to the first frame written with it; widgets: in the chat screen at the end; "
+        "layout "
         "ms: one full layout and frame of it."
     )
     return 0 if ok else 1

@@ -29,6 +29,7 @@ from tui.chat.services import BackendSlot, ChatServices
 from tui.safe_text import printable
 from tui.widgets.budget import BudgetSlider
 from tui.widgets.footer import KeyBar
+from tui.widgets.keys_first import KeysFirst
 from tui.widgets.messages import AssistantMessage, MessageList, UserMessage
 from tui.widgets.meters import StatusBar
 from tui.widgets.prompt import PromptInput
@@ -62,6 +63,7 @@ class ChatScreen(ChatActions):
         self.editing: EditState | None = None
         self._budget_touched = False  # a budget the user chose is never replaced by a default
         self._retired: list[Backend] = []
+        self.keys_first = KeysFirst()  # keys typed during a reply are drawn before it grows
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -72,7 +74,7 @@ class ChatScreen(ChatActions):
         yield Static("", id="system-line")
         yield MessageList(id="messages")
         yield BudgetSlider(self.steps, self.budget_value, id="budget")
-        yield PromptInput(id="prompt")
+        yield PromptInput(id="prompt", keys_first=self.keys_first)
         yield StatusBar(id="status")
         yield KeyBar()
 
@@ -168,6 +170,7 @@ class ChatScreen(ChatActions):
         view = AssistantMessage(
             f"{self.slot.name} · … · budget {record.budget}",
             summary_thinking=caps is not None and caps.thinking_text == "summary",
+            keys_first=self.keys_first,
         )
         view.keep_thinking_open = self.expand_thinking
         await self.query_one(MessageList).add_exchange(*before, view)

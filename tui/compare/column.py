@@ -34,6 +34,7 @@ from backends.meters import MeterReading
 from tui.chat.handoff import CANCELLED_NOTE
 from tui.chat.reply import note_text, status_for, stop_note
 from tui.widgets.budget import precision_text
+from tui.widgets.keys_first import KeysFirst
 from tui.widgets.messages import AssistantMessage, UserMessage
 
 STATES = {
@@ -68,10 +69,13 @@ class CompareColumn(Vertical):
 
         column: CompareColumn
 
-    def __init__(self, column: Column, *, carried: int = 0) -> None:
+    def __init__(
+        self, column: Column, *, carried: int = 0, keys_first: KeysFirst | None = None
+    ) -> None:
         super().__init__(classes="compare-column")
         self.column = column
         self.carried = carried
+        self._keys_first = keys_first  # the compare prompt's keys, drawn before replies grow
         self.state = "waiting"
         self.entries: list[RoundEntry] = []
         self.view: AssistantMessage | None = None
@@ -122,6 +126,7 @@ class CompareColumn(Vertical):
         view = AssistantMessage(
             f"round {number} · {self.column.label}",
             summary_thinking=self.capabilities.thinking_text == "summary",
+            keys_first=self._keys_first,
         )
         view.keep_thinking_open = expand
         self.view = view

@@ -39,6 +39,7 @@ from tui.compare.picker import ColumnChoice, ColumnPicker, backend_names
 from tui.compare.promotion import handoff
 from tui.compare.summary import CompareSummary
 from tui.widgets.budget import BudgetSlider
+from tui.widgets.keys_first import KeysFirst
 from tui.widgets.line import NARROW
 from tui.widgets.prompt import PromptInput
 
@@ -94,7 +95,11 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
         self.session = CompareSession(
             columns, prices=services.prices, clock=services.clock, pool=pool
         )
-        self.views = [CompareColumn(column, carried=self.carried) for column in columns]
+        self.keys_first = KeysFirst()  # keys typed during a round are drawn before it grows
+        self.views = [
+            CompareColumn(column, carried=self.carried, keys_first=self.keys_first)
+            for column in columns
+        ]
         self.steps = services.settings.step_limits()
         self.focus_index = 0
         self.expand_thinking = False
@@ -112,7 +117,7 @@ class CompareScreen(BudgetKeysScreen[Handoff | None]):
             yield from self.views
         yield CompareSummary(id="compare-summary")
         yield BudgetSlider(self.steps, self.views[0].column.budget.limit, id="budget")
-        yield PromptInput(id="prompt")
+        yield PromptInput(id="prompt", keys_first=self.keys_first)
         yield Footer()
 
     def on_mount(self) -> None:

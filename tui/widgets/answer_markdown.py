@@ -38,6 +38,7 @@ from textual.widgets._markdown import (
 )
 
 from tui.widgets.frozen_lines import FrozenLines, paint_band
+from tui.widgets.keys_first import KeysFirst
 
 LIVE_BLOCKS = 1  # top-level blocks kept as widgets; the finished ones before them are frozen
 FREEZE_FROM = 12  # an answer of at most this many blocks is never frozen
@@ -146,9 +147,12 @@ class AnswerMarkdown(Markdown):
         """The live block widgets (the frozen ones are lines in ``frozen``)."""
         return [child for child in self.children if isinstance(child, MarkdownBlock)]
 
-    def stream(self) -> AnswerStream:
-        """A stream that appends in the background and freezes finished blocks as it goes."""
-        return AnswerStream(self)
+    def stream(self, keys_first: KeysFirst | None = None) -> AnswerStream:
+        """A stream that appends in the background and freezes finished blocks as it goes.
+
+        With ``keys_first``, each step waits until keys typed meanwhile are on screen.
+        """
+        return AnswerStream(self, keys_first)
 
     async def add(self, markdown: str) -> None:
         """Freeze what the last step finished, append ``markdown``, wait for its frame.
@@ -284,8 +288,9 @@ class AnswerStream:
     least): on a busy machine it draws less often, and typed keys still get the loop.
     """
 
-    def __init__(self, markdown: AnswerMarkdown) -> None:
+    def __init__(self, markdown: AnswerMarkdown, keys_first: KeysFirst | None = None) -> None:
         self._markdown = markdown
+        self._keys_first = keys_first
         self._pending: list[str] = []
         self._new = asyncio.Event()
         self._stopped = False
@@ -323,6 +328,8 @@ class AnswerStream:
 
     async def _write_pending(self) -> None:
         while self._pending:
+            if self._keys_first is not None:
+                await self._keys_first.ready()  # typed keys are drawn first
             step, rest = split_lines("".join(self._pending), STEP_LINES)
             self._pending[:] = [rest] if rest else []
             started = time.perf_counter()

@@ -19,6 +19,7 @@ from tui.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
     from tui.widgets.answer_markdown import AnswerStream
+    from tui.widgets.keys_first import KeysFirst
 
 # Extra answer batching (s) before the answer stream; 0: none. The stream already joins what
 # arrives while a step is drawn, one step per frame and STEP_PAUSE_S; bench/stream_render.py
@@ -49,7 +50,9 @@ class AssistantMessage(Vertical):
 
     flush_s: float = ANSWER_FLUSH_S  # answer batching interval; 0 writes every piece at once
 
-    def __init__(self, header: str, *, summary_thinking: bool = False) -> None:
+    def __init__(
+        self, header: str, *, summary_thinking: bool = False, keys_first: KeysFirst | None = None
+    ) -> None:
         from tui.widgets.answer_markdown import AnswerMarkdown
 
         super().__init__(classes="assistant-message -streaming")
@@ -66,6 +69,7 @@ class AssistantMessage(Vertical):
         self.keep_thinking_open = False
         self.note_text = ""
         self._stream: AnswerStream | None = None
+        self._keys_first = keys_first  # keys typed in the prompt are drawn before each step
         self._answer_parts: list[str] = []
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
@@ -129,7 +133,7 @@ class AssistantMessage(Vertical):
         stream_gc.hold()  # released when the answer ends (finish) or the reply goes away
         self._gc_held = True
         self.answer.display = True
-        self._stream = self.answer.stream()
+        self._stream = self.answer.stream(self._keys_first)
         self.thinking.flush()
         if not self.keep_thinking_open:
             self.thinking.collapsed = True

@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 from tui.alt_enter import install as install_alt_enter
 from tui.safe_text import printable
 from tui.widgets import paste_guard
+from tui.widgets.keys_first import KeysFirst
 
 paste_guard.install()  # before the app starts: the driver builds its parser when it starts
 install_alt_enter()  # alt+enter arrives as ESC CR; without this Textual reports a plain Enter
@@ -38,7 +39,8 @@ class PromptInput(TextArea):
         def control(self) -> PromptInput:
             return self.prompt_input
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, keys_first: KeysFirst | None = None) -> None:
+        self.keys_first = keys_first  # told of every key, so a streaming answer lets it show
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -70,6 +72,8 @@ class PromptInput(TextArea):
             event.prevent_default()
             text = self.text
             if text.strip():
+                if self.keys_first is not None:
+                    self.keys_first.sent()  # the typing is over: the reply must not wait
                 self.clear()
                 self.post_message(self.Submitted(self, text))
             return
@@ -78,6 +82,8 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.post_message(self.EditLast(self))
             return
+        if self.keys_first is not None:
+            self.keys_first.typed(self)
         if event.key in NEWLINE_KEYS:
             event.stop()
             event.prevent_default()

@@ -1,0 +1,116 @@
+"""Keys typed while an answer streams are drawn before the answer grows (tui/widgets/keys_first).
+
+The oracle is what the app writes out: each frame's prompt text, recorded where Textual hands the
+frame to the terminal, as ``bench/stream_render.py`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from _pytest.monkeypatch import MonkeyPatch
+from textual.pilot import Pilot
+
+from tests.tui.helpers import SIZE, app_with, backend_ready, chat, key_now, reply_done, send, until
+from tests.tui.test_long_answer import ANSWER, backend_for
+from tui.widgets import keys_first
+from tui.widgets.answer_markdown import AnswerMarkdown
+from tui.widgets.prompt import PromptInput
+
+
+def record_frames(pilot: Pilot[Any], prompt: PromptInput) -> list[str]:
+    """The prompt's text in every frame written from now on."""
+    frames: list[str] = []
+    display = pilot.app._display
+
+    def written(screen: Any, update: Any) -> None:
+        display(screen, update)
+        frames.append(prompt.text)
+
+    pilot.app._display = written  # type: ignore[method-assign,assignment]
+    return frames
+
+
+async def test_no_answer_step_starts_before_a_typed_key_is_drawn() -> None:
+    app = app_with(backend_for(ANSWER, size=7))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        screen = chat(pilot)
+        prompt = screen.query_one(PromptInput)
+        view = await send(pilot, "a long one")
+        frames = record_frames(pilot, prompt)
+        late: list[str] = []  # prompt texts a step began with, before any frame drew them
+        add = AnswerMarkdown.add
+
+        async def step(markdown: AnswerMarkdown, text: str) -> None:
+            if prompt.text and prompt.text not in frames:
+                late.append(prompt.text)
+            await add(markdown, text)
+
+        view.answer.add = step.__get__(view.answer)  # type: ignore[method-assign]
+        typed = ""
+        while not screen.worker or not screen.worker.is_finished:
+            letter = "abcdefghij"[len(typed) % 10]
+            typed += letter
+            key_now(pilot, letter)
+            await asyncio.sleep(0.02)
+        await reply_done(pilot)
+        await until(pilot, lambda: not view.answer.busy)
+        assert len(typed) > 3
+        assert prompt.text == typed  # every key reached the prompt
+        assert view.answer.source == ANSWER  # and the whole answer reached the screen
+        assert late == []
+        assert screen.keys_first.steps_held > 0
+
+
+async def test_an_answer_streams_unheld_once_the_prompt_is_sent() -> None:
+    app = app_with(backend_for(ANSWER))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        await pilot.press(*"go on")  # typed just before Enter: the reply must not wait for more
+        view = await send(pilot, "")
+        await reply_done(pilot)
+        await until(pilot, lambda: not view.answer.busy)
+        assert view.answer.source == ANSWER
+        assert chat(pilot).keys_first.steps_held == 0
+
+
+async def test_a_step_waits_for_the_next_keys_frame_only_while_the_user_types(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keys_first, "HOLD_S", 30.0)  # a slow machine never ends the hold early
+    app = app_with(backend_for("short"))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        screen = chat(pilot)
+        prompt = screen.query_one(PromptInput)
+        gate = screen.keys_first
+        now = [100.0]
+        gate.clock = lambda: now[0]
+
+        gate.typed(prompt)
+        prompt.insert("x")  # the key's edit: the next frame draws it
+        assert gate.waiting
+        step = asyncio.create_task(gate.ready())
+        await asyncio.sleep(0)
+        assert not step.done()  # held until a frame has drawn the key
+        await pilot.pause()
+        await asyncio.wait_for(step, 1)
+        assert not gate.waiting and gate.steps_held == 1
+
+        # Still typing (the last key 1 s ago): the next step waits for the next key's frame.
+        now[0] += 1
+        step = asyncio.create_task(gate.ready())
+        await pilot.pause()
+        assert not step.done()
+        gate.typed(prompt)
+        prompt.insert("y")
+        await pilot.pause()
+        await asyncio.wait_for(step, 1)
+        assert gate.steps_held == 2
+
+        # The typing paused: no wait at all.
+        now[0] += keys_first.HOLD_S
+        await asyncio.wait_for(gate.ready(), 0.01)
+        assert gate.steps_held == 2
