@@ -114,3 +114,32 @@ async def test_a_step_waits_for_the_next_keys_frame_only_while_the_user_types(
         now[0] += keys_first.HOLD_S
         await asyncio.wait_for(gate.ready(), 0.01)
         assert gate.steps_held == 2
+
+
+async def test_thinking_is_redrawn_right_after_a_keys_frame_while_the_user_types() -> None:
+    app = app_with(backend_for("short"))
+    async with app.run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        screen = chat(pilot)
+        prompt = screen.query_one(PromptInput)
+        gate = screen.keys_first
+        now = [100.0]
+        gate.clock = lambda: now[0]
+        redrawn: list[str] = []
+
+        def redraw() -> None:
+            redrawn.append(prompt.text)
+
+        gate.soon(redraw)  # nobody types: at once
+        assert redrawn == [""]
+        gate.typed(prompt)
+        prompt.insert("k")
+        gate.soon(redraw)
+        gate.soon(redraw)  # twice before the frame: once after it
+        assert redrawn == [""]
+        await pilot.pause()
+        assert redrawn == ["", "k"]
+        gate.soon(redraw)  # typed 0 s ago: waits for the next key's frame
+        now[0] += keys_first.HOLD_S
+        gate.soon(redraw)  # the typing paused: the timer's next call draws it
+        assert redrawn == ["", "k", "k"]

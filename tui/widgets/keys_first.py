@@ -36,6 +36,7 @@ class KeysFirst:
         self._typed = 0  # keys typed so far
         self._shown = 0  # of them, those a frame has drawn
         self._changed = asyncio.Event()  # a key was typed or drawn
+        self._after_key: dict[Callable[[], object], None] = {}  # run after the next key's frame
 
     @property
     def waiting(self) -> bool:
@@ -56,6 +57,27 @@ class KeysFirst:
     def _frame_drawn(self, typed: int) -> None:
         self._shown = max(self._shown, typed)
         self._changed.set()
+        if not self.waiting:
+            due, self._after_key = list(self._after_key), {}
+            for redraw in due:
+                redraw()
+
+    @property
+    def typing(self) -> bool:
+        """A key is waiting to be drawn, or the last one came less than ``HOLD_S`` ago."""
+        return self.waiting or self.clock() - self.last_key < HOLD_S
+
+    def soon(self, redraw: Callable[[], object]) -> None:
+        """Call ``redraw`` now, or while the user types, right after the next key's frame.
+
+        For what a timer redraws (the thinking text): if the user stops typing first, the
+        timer's next call finds no typing and redraws then.
+        """
+        if self.typing:
+            self._after_key[redraw] = None
+        else:
+            self._after_key.pop(redraw, None)
+            redraw()
 
     async def ready(self) -> None:
         """Return when the answer may take its next step (at once if the user is not typing)."""

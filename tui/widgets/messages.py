@@ -171,8 +171,15 @@ class AssistantMessage(Vertical):
         self.error.display = True
 
     def tick(self, reading: MeterReading) -> None:
-        """Redraw what streams cheaply: buffered thinking, its header, the meters."""
-        self.thinking.flush()
+        """Redraw what streams cheaply: buffered thinking, its header, the meters.
+
+        While the user types, the thinking is redrawn right after a key's frame instead (it
+        re-lays out the screen, which a typed key should not wait for).
+        """
+        if self._keys_first is not None:
+            self._keys_first.soon(self.thinking.flush)
+        else:
+            self.thinking.flush()
         if self.thinking.display:
             mark = "~" if "reasoning" in reading.estimated else ""
             self.thinking.set_progress(

@@ -7,6 +7,7 @@ from textual.widgets import Collapsible, Static
 
 from tui.safe_text import printable
 
+PIECE_CHARS = 2000  # a long thought is drawn in pieces of about this many characters
 HIDDEN_BY_PROVIDER = "The provider does not return the thinking text, only how many tokens it used."
 
 
@@ -24,7 +25,9 @@ class ThinkingPane(Collapsible):
     """A collapsible block of plain thinking text (never markup; control characters made visible).
 
     Expanded while the model thinks; ``AssistantMessage`` collapses it when the answer starts.
-    Text is buffered and drawn at most once per ``flush`` so long thoughts stay cheap.
+    Text is buffered and drawn at most once per ``flush``. A long thought is drawn in pieces of
+    about ``PIECE_CHARS``, cut at line breaks (so the lines are the ones one widget would draw):
+    a flush redraws only the last piece, not every line thought so far.
     """
 
     def __init__(self, *, summary: bool = False, id: str | None = None) -> None:
@@ -33,6 +36,9 @@ class ThinkingPane(Collapsible):
         self.summary = summary
         self._parts: list[str] = []
         self._dirty = False
+        self._pieces = [self._body]  # drawn in order; only the last one still grows
+        self._drawn = 0  # characters of ``_parts`` drawn (by the pieces before the last, and it)
+        self._tail = ""  # the last piece's text
 
     def _watch_collapsed(self, collapsed: bool) -> None:
         # Textual's Collapsible scrolls itself into view on every change; toggling all panes at
@@ -54,13 +60,33 @@ class ThinkingPane(Collapsible):
     def truncate(self, keep_chars: int) -> None:
         """Keep only the first ``keep_chars`` characters (the backend took the rest back)."""
         self._parts = ["".join(self._parts)[:keep_chars]]
+        for piece in self._pieces[1:]:  # drawn again from the start, in one piece
+            piece.remove()
+        self._pieces = [self._body]
+        self._drawn, self._tail = 0, ""
         self._dirty = True
 
     def flush(self) -> None:
         """Draw buffered text now (called on a timer while streaming and at the end)."""
-        if self._dirty:
-            self._dirty = False
-            self._body.update(Content(self.text))
+        if not self._dirty:
+            return
+        self._dirty = False
+        raw = "".join(self._parts)
+        self._parts = [raw]
+        self._tail += printable(raw[self._drawn :])  # per character: pieces can be made apart
+        self._drawn = len(raw)
+        while len(self._tail) > PIECE_CHARS and self._body.is_attached:
+            cut = self._tail.rfind("\n", 0, PIECE_CHARS)
+            if cut < 0:
+                cut = self._tail.find("\n", PIECE_CHARS)
+            if cut < 0:
+                break  # one long line: it stays one piece
+            self._pieces[-1].update(Content(self._tail[:cut]))
+            self._tail = self._tail[cut + 1 :]
+            piece = Static(Content(""), classes="thinking-text")
+            self._body.parent.mount(piece, after=self._pieces[-1])  # type: ignore[union-attr]
+            self._pieces.append(piece)
+        self._pieces[-1].update(Content(self._tail))
 
     def set_progress(
         self, tokens: int | None, seconds: float | None, *, done: bool, mark: str = ""
