@@ -43,7 +43,7 @@ from textual.screen import Screen
 from backends.base import Backend, BackendSpec
 from backends.capabilities import Capabilities
 from backends.config import Settings
-from backends.events import Finished, StopReason, StreamEvent, TextDelta, Usage
+from backends.events import Finished, ReasoningDelta, StopReason, StreamEvent, TextDelta, Usage
 from backends.request import ChatRequest
 from tui.app import make_app
 from tui.chat.screen import ChatScreen
@@ -51,6 +51,7 @@ from tui.widgets.messages import ANSWER_FLUSH_S, AssistantMessage
 from tui.widgets.prompt import PromptInput
 
 TARGET_P95_MS = 50.0
+THOUGHT_ANSWER = "The answer, after the thinking."
 SIZE = (100, 32)
 TABLE_SECTION = 3
 KEY_TIMEOUT_S = 60.0
@@ -135,18 +136,29 @@ def answer(tokens: int) -> tuple[str, list[str], int]:
 
 
 class SyntheticBackend(Backend):
-    """Streams the given pieces as text deltas, as fast as the consumer takes them."""
+    """Streams the given pieces as text deltas, as fast as the consumer takes them.
+
+    With ``think_every`` (s) the pieces are thinking instead, one per ``think_every`` (thinking
+    is drawn on a timer, so a firehose of it would only test the timer), then a short answer.
+    """
 
     kind = "synthetic"
     capabilities = Capabilities()
 
-    def __init__(self, chunks: list[str]) -> None:
+    def __init__(self, chunks: list[str], think_every: float | None = None) -> None:
         super().__init__(BackendSpec(name="synthetic", kind="synthetic", model="synthetic-1"))
         self.chunks = chunks
+        self.think_every = think_every
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         for chunk in self.chunks:
-            yield TextDelta(chunk)
+            if self.think_every is None:
+                yield TextDelta(chunk)
+            else:
+                yield ReasoningDelta(chunk)
+                await asyncio.sleep(self.think_every)
+        if self.think_every is not None:
+            yield TextDelta(THOUGHT_ANSWER)
         yield Finished(StopReason.STOP, usage=Usage(input=10, output=len(self.chunks)))
 
 
@@ -171,10 +183,15 @@ def p50(values: list[float]) -> float:
 
 
 async def run_once(
-    flush_s: float, text: str, chunks: list[str], sections: int, key_every: float
+    flush_s: float,
+    text: str,
+    chunks: list[str],
+    sections: int,
+    key_every: float,
+    think_every: float | None = None,
 ) -> Result:
     AssistantMessage.flush_s = flush_s
-    backend = SyntheticBackend(chunks)
+    backend = SyntheticBackend(chunks, think_every)
 
     async def ready(name: str) -> str | None:
         return None
@@ -221,7 +238,10 @@ async def run_once(
         while view.answer.busy:  # a freeze of the last finished blocks
             await pilot.pause()
         result = Result(render_s, handled, drawn)
-        result.problems = check_screen(view, text, sections)
+        if think_every is None:
+            result.problems = check_screen(view, text, sections)
+        else:
+            result.problems = check_thinking(view, text)
         result.widgets = sum(1 for _ in screen.walk_children())
         layout = time.perf_counter()
         screen.refresh(layout=True)
@@ -246,6 +266,20 @@ def frame_times(app: App[None], prompt: PromptInput) -> list[tuple[float, str]]:
 
     app._display = timed  # type: ignore[method-assign,assignment]
     return frames
+
+
+def check_thinking(view: AssistantMessage, text: str) -> list[str]:
+    """What of the thinking did not make it to the screen (its pieces, tui/widgets/thinking)."""
+    from textual.widgets import Static
+
+    problems = []
+    pieces = [w for w in view.thinking.query(".thinking-text") if isinstance(w, Static)]
+    shown = "\n".join(str(piece.render()) for piece in pieces)
+    if view.thinking.text != text or shown != text:
+        problems.append(f"the thinking pane shows {len(shown)} of {len(text)} characters")
+    if view.answer.source != THOUGHT_ANSWER:
+        problems.append(f"the answer after the thinking is {view.answer.source!r}")
+    return problems
 
 
 def check_screen(view: AssistantMessage, text: str, sections: int) -> list[str]:
@@ -300,30 +334,42 @@ def main() -> int:
         default=[ANSWER_FLUSH_S, 0.05],
         help="answer batching intervals to compare (s; 0 = none)",
     )
+    parser.add_argument(
+        "--thinking-tokens", type=int, default=4000, help="thinking pieces (0: no thinking run)"
+    )
+    parser.add_argument(
+        "--think-every", type=float, default=0.003, help="seconds between thinking pieces"
+    )
     args = parser.parse_args()
     compare = args.tokens if args.compare_tokens is None else args.compare_tokens
     others = [flush for flush in args.flush if flush != ANSWER_FLUSH_S]
-    runs = [(ANSWER_FLUSH_S, args.tokens)] + [(flush, compare) for flush in others]
+    runs: list[tuple[str, float, int, float | None]] = [
+        ("answer", ANSWER_FLUSH_S, args.tokens, None)
+    ]
+    runs += [(f"answer, {flush * 1000:.0f} ms batching", flush, compare, None) for flush in others]
+    if args.thinking_tokens:
+        runs.append(("thinking", ANSWER_FLUSH_S, args.thinking_tokens, args.think_every))
     every = args.key_every * 1000
     print(
-        f"Markdown answers of headings, paragraphs, lists, code blocks and one table, "
-        f"terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms"
+        f"Markdown answers of headings, paragraphs, lists, code blocks and one table, streamed "
+        f"as fast as the chat takes them; thinking, one piece every {args.think_every * 1000:g} "
+        f"ms; terminal {SIZE[0]}x{SIZE[1]}; keys typed every {every:.0f} ms"
     )
     print(
-        f"{'batching':>9s} {'pieces':>7s} {'render s':>9s} {'keys':>5s} "
+        f"{'stream':<26s} {'pieces':>7s} {'render s':>9s} {'keys':>5s} "
         f"{'handled p50/p95 ms':>19s} {'drawn p50/p95 ms':>17s}  widgets  layout ms  "
         "on screen"
     )
     ok = True
-    for flush_s, tokens in runs:
+    for label, flush_s, tokens, think_every in runs:
         text, chunks, code_blocks = answer(tokens)
-        result = asyncio.run(run_once(flush_s, text, chunks, code_blocks, args.key_every))
+        run = run_once(flush_s, text, chunks, code_blocks, args.key_every, think_every)
+        result = asyncio.run(run)
         drawn95 = p95(result.drawn_ms)
         met = drawn95 < TARGET_P95_MS  # False when no key was timed (nan)
         ok = ok and met and not result.problems
-        label = f"{flush_s * 1000:.0f} ms" if flush_s else "none"
         print(
-            f"{label:>9s} {len(chunks):7d} {result.render_s:9.2f} {len(result.drawn_ms):5d} "
+            f"{label:<26s} {len(chunks):7d} {result.render_s:9.2f} {len(result.drawn_ms):5d} "
             f"{p50(result.handled_ms):9.1f}/{p95(result.handled_ms):<9.1f} "
             f"{p50(result.drawn_ms):7.1f}/{drawn95:<9.1f} "
             f"{result.widgets:7d}  {result.layout_ms:9.0f}  "
@@ -333,8 +379,7 @@ def main() -> int:
     print(
         "render s: request to the end of the reply; handled: key press to the prompt holding "
         "it; drawn: to the first frame written with it; widgets: in the chat screen at the end; "
-        "layout "
-        "ms: one full layout and frame of it."
+        "layout ms: one full layout and frame of it."
     )
     return 0 if ok else 1
 

@@ -12,11 +12,15 @@ from typing import Any
 from _pytest.monkeypatch import MonkeyPatch
 from textual.pilot import Pilot
 
+from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, chat, key_now, reply_done, send, until
+from tests.tui.scripted import ScriptedBackend, Step
 from tests.tui.test_long_answer import ANSWER, backend_for
 from tui.widgets import keys_first
 from tui.widgets.answer_markdown import AnswerMarkdown
 from tui.widgets.prompt import PromptInput
+
+DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
 
 
 def record_frames(pilot: Pilot[Any], prompt: PromptInput) -> list[str]:
@@ -143,3 +147,29 @@ async def test_thinking_is_redrawn_right_after_a_keys_frame_while_the_user_types
         now[0] += keys_first.HOLD_S
         gate.soon(redraw)  # the typing paused: the timer's next call draws it
         assert redrawn == ["", "k", "k"]
+
+
+async def test_a_reply_that_ends_while_the_user_types_shows_all_its_thinking() -> None:
+    thought = "".join(f"thinking line {n}\n" for n in range(300))
+    pieces = [ReasoningDelta(thought[i : i + 9]) for i in range(0, len(thought), 9)]
+    gate = asyncio.Event()
+    half = len(pieces) // 2
+    backend = ScriptedBackend(
+        [*pieces[:half], Step(gate=gate), *pieces[half:], TextDelta("done"), DONE]
+    )
+    async with app_with(backend).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        screen = chat(pilot)
+        screen.keys_first.clock = lambda: 100.0  # the last key stays "just now"
+        view = await send(pilot, "think")
+        for _ in range(20):  # typing while it thinks
+            key_now(pilot, "t")
+            await asyncio.sleep(0.01)
+        await until(pilot, lambda: not screen.keys_first.waiting)  # every key drawn
+        gate.set()  # the rest arrives, and the reply ends, right after the keys
+        await reply_done(pilot)
+        assert screen.keys_first.typing  # so a redraw left for the next key would never come
+        assert view.thinking.text == thought
+        drawn = "\n".join(str(w.render()) for w in view.thinking.query(".thinking-text"))
+        assert drawn == view.thinking.text
+        assert view.thinking.title.startswith("Thought for")

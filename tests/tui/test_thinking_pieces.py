@@ -1,13 +1,17 @@
-"""A long thought is drawn in pieces cut at line breaks, with exactly the lines one widget draws."""
+"""Long thoughts: drawn in pieces cut at line breaks (the lines of one widget), GC held off."""
 
 from __future__ import annotations
+
+import asyncio
+import gc
 
 from textual.content import Content
 from textual.widgets import Static
 
 from backends.events import Finished, ReasoningDelta, StopReason, TextDelta, Usage
 from tests.tui.helpers import SIZE, app_with, backend_ready, reply_done, send, until
-from tests.tui.scripted import ScriptedBackend
+from tests.tui.scripted import ScriptedBackend, Step
+from tui.widgets import stream_gc
 from tui.widgets.thinking import PIECE_CHARS
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
@@ -55,3 +59,18 @@ async def test_a_thought_taken_back_is_drawn_again_in_one_piece() -> None:
         await pilot.pause()
         assert len(pane.query(".thinking-text")) == 1
         assert str(pane.query_one(".thinking-text", Static).render()) == THOUGHT[:30]
+
+
+async def test_full_collections_wait_from_the_first_thought_until_the_reply_ends() -> None:
+    gate = asyncio.Event()
+    backend = ScriptedBackend([ReasoningDelta("hmm"), Step(gate=gate), TextDelta("answer"), DONE])
+    async with app_with(backend).run_test(size=SIZE) as pilot:
+        await backend_ready(pilot)
+        before = gc.get_threshold()[2]
+        view = await send(pilot, "think")
+        await until(pilot, lambda: view.thinking.text == "hmm")
+        assert stream_gc.holds() == 1  # thinking streams, no answer yet
+        assert gc.get_threshold()[2] == stream_gc.HELD_THRESHOLD
+        gate.set()
+        await reply_done(pilot)
+        assert stream_gc.holds() == 0 and gc.get_threshold()[2] == before

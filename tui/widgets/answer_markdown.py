@@ -324,12 +324,12 @@ class AnswerStream:
             pass
         if self._drain is not None:
             await self._drain  # still running if the stop came during it
-        await self._write_pending()
+        await self._write_pending(last=True)
 
-    async def _write_pending(self) -> None:
+    async def _write_pending(self, *, last: bool = False) -> None:
         while self._pending:
-            if self._keys_first is not None:
-                await self._keys_first.ready()  # typed keys are drawn first
+            if self._keys_first is not None:  # typed keys are drawn first
+                await self._keys_first.ready(last=last)
             step, rest = split_lines("".join(self._pending), STEP_LINES)
             self._pending[:] = [rest] if rest else []
             started = time.perf_counter()

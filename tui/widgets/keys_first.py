@@ -79,17 +79,27 @@ class KeysFirst:
             self._after_key.pop(redraw, None)
             redraw()
 
-    async def ready(self) -> None:
-        """Return when the answer may take its next step (at once if the user is not typing)."""
-        if self.waiting:  # the key's frame first; then the gap before the next key is longest
-            await self._until(lambda: not self.waiting)
-        elif (hold := self.last_key + HOLD_S - self.clock()) > 0:
+    async def ready(self, *, last: bool = False) -> None:
+        """Return when the answer may take its next step (at once if the user is not typing).
+
+        While the user types, the step waits for the next key (``HOLD_S`` at most after the
+        last one; not for the ``last`` step, which ends the reply); then, with any key that is
+        not on screen yet, for the frame that draws it (``HOLD_S`` at most: a screen that went
+        away draws nothing).
+        """
+        held = False
+        hold = self.last_key + HOLD_S - self.clock()
+        if not last and not self.waiting and hold > 0:
+            held = True
             typed = self._typed
-            with suppress(TimeoutError):  # typing: the next key's frame (or the typing pauses)
-                await asyncio.wait_for(self._until(lambda: self._shown > typed), hold)
-        else:
-            return
-        self.steps_held += 1
+            with suppress(TimeoutError):  # the typing may pause
+                await asyncio.wait_for(self._until(lambda: self._typed > typed), hold)
+        if self.waiting:  # the key's frame first; then the gap before the next key is longest
+            held = True
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._until(lambda: not self.waiting), HOLD_S)
+        if held:
+            self.steps_held += 1
 
     async def _until(self, done: Callable[[], bool]) -> None:
         while not done():

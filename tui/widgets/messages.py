@@ -70,10 +70,11 @@ class AssistantMessage(Vertical):
         self.note_text = ""
         self._stream: AnswerStream | None = None
         self._keys_first = keys_first  # keys typed in the prompt are drawn before each step
+        self._reading: MeterReading | None = None  # the last tick's, for the thinking header
         self._answer_parts: list[str] = []
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
-        self._gc_held = False  # this answer holds off full garbage collections (stream_gc)
+        self._gc_held = False  # this reply holds off full garbage collections (stream_gc)
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -95,6 +96,7 @@ class AssistantMessage(Vertical):
     def add_thinking(self, text: str) -> None:
         """Buffer thinking text; shown at the next ``tick``."""
         if text:
+            self._hold_gc()
             self.thinking.display = True
             self.thinking.append(text)
 
@@ -129,9 +131,13 @@ class AssistantMessage(Vertical):
             self._pending.clear()
             await self._stream.write(text)
 
+    def _hold_gc(self) -> None:
+        if not self._gc_held:  # released when the reply ends (finish) or goes away
+            stream_gc.hold()
+            self._gc_held = True
+
     def _start_answer(self) -> None:
-        stream_gc.hold()  # released when the answer ends (finish) or the reply goes away
-        self._gc_held = True
+        self._hold_gc()
         self.answer.display = True
         self._stream = self.answer.stream(self._keys_first)
         self.thinking.flush()
@@ -173,19 +179,24 @@ class AssistantMessage(Vertical):
     def tick(self, reading: MeterReading) -> None:
         """Redraw what streams cheaply: buffered thinking, its header, the meters.
 
-        While the user types, the thinking is redrawn right after a key's frame instead (it
-        re-lays out the screen, which a typed key should not wait for).
+        While the user types, the thinking and its header are redrawn right after a key's frame
+        instead (they re-lay out the screen, which a typed key should not wait for).
         """
+        self._reading = reading
         if self._keys_first is not None:
-            self._keys_first.soon(self.thinking.flush)
+            self._keys_first.soon(self._draw_thinking)
         else:
-            self.thinking.flush()
-        if self.thinking.display:
+            self._draw_thinking()
+        self.meter.show(reading)
+
+    def _draw_thinking(self) -> None:
+        self.thinking.flush()
+        reading = self._reading
+        if self.thinking.display and reading is not None:
             mark = "~" if "reasoning" in reading.estimated else ""
             self.thinking.set_progress(
                 reading.usage.reasoning, reading.thinking_s, done=self.answering, mark=mark
             )
-        self.meter.show(reading)
 
     async def finish(self, status: str, reading: MeterReading, *, hidden_text: bool) -> None:
         """Close the answer stream and draw the final meters and thinking header.
@@ -203,7 +214,10 @@ class AssistantMessage(Vertical):
             self.thinking.display = True
             self.thinking.show_hidden_notice()
             self.thinking.collapsed = not self.keep_thinking_open
-        self.tick(reading)
+        self._reading = reading
+        self._draw_thinking()  # now, even while the user types: no tick comes after this one
+        self._reading = None  # a redraw still waiting for a key's frame only flushes (nothing)
+        self.meter.show(reading)
         if self.thinking.display:
             mark = "~" if "reasoning" in reading.estimated else ""
             self.thinking.set_progress(

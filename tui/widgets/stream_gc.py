@@ -1,4 +1,4 @@
-"""No full garbage collection while an answer streams: each one would stall typing.
+"""No full garbage collection while a reply (thinking or answer) streams: it would stall typing.
 
 A full (oldest-generation) collection walks every object the process holds: Textual, the
 stylesheets, the screens, the answer so far, about 200,000 objects in a chat, 75-130 ms on a
