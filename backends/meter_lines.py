@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from backends.events import Usage
-from backends.meters import MeterReading, SessionTotals
 from backends.pricing import format_usd
+
+if TYPE_CHECKING:  # annotations only (the chat's first frame needs neither)
+    from backends.events import Usage
+    from backends.meters import MeterReading, SessionTotals
 
 # ---- one-line renderings -----------------------------------------------------------------------
 

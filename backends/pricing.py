@@ -21,12 +21,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
-from backends.events import Usage
-
 if TYPE_CHECKING:
     import genai_prices
     from genai_prices.types import TieredPrices
     from pydantic import ConfigDict
+
+    from backends.events import Usage
 
 MTOK = 1_000_000
 

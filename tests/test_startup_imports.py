@@ -22,6 +22,8 @@ HEAVY = [
     "backends.local.formats",
     "backends.kinds",  # read when a price is looked up or a backend built
     "backends.pool",
+    "backends.events",  # the stream's types and the meters load with the first reply
+    "backends.meters",
     "tui.chat.handoff",  # what the chat hands to compare and the chat list, on request
     "textual.widgets._footer",  # the chat's key bar is one widget (tui.widgets.footer)
     "llama_cpp",

@@ -17,7 +17,6 @@ from backends.budget import Budget
 from backends.budget_text import format_budget
 from backends.capabilities import thinking_label
 from backends.errors import PonderError
-from backends.meters import MeterReading, SessionTotals
 from backends.tokens import estimate_tokens
 from tui.bindings import chat_bindings
 from tui.chat.actions import ChatActions
@@ -36,6 +35,7 @@ from tui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:  # screens and widgets not on screen at start are imported when first used
     from backends.base import Backend
+    from backends.meters import MeterReading, SessionTotals
     from tui.chat.handoff import ChatChoice, Handoff
     from tui.chat.reply import ReplyJob
 
@@ -53,7 +53,7 @@ class ChatScreen(ChatActions):
         self.history = history or ChatHistory(None)
         settings = services.settings
         self.conversation = self._fresh_conversation()
-        self.totals = SessionTotals()
+        self._totals: SessionTotals | None = None  # made with the first reply (see totals)
         self.steps = settings.step_limits()
         self.budget_value: int | None = settings.budget_limit()
         self.slot = BackendSlot(services.backend_name)
@@ -218,6 +218,15 @@ class ChatScreen(ChatActions):
         reading = job.meter.reading()
         job.view.tick(reading)
         self._show_spent(job, reading)
+
+    @property
+    def totals(self) -> SessionTotals:
+        """This session's meters (built on first use: the meters are not on the first frame)."""
+        if self._totals is None:
+            from backends.meters import SessionTotals
+
+            self._totals = SessionTotals()
+        return self._totals
 
     def _account(self, job: ReplyJob, reading: MeterReading) -> None:
         if job.slot is self.slot and job.reported_model:

@@ -11,13 +11,13 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from backends.errors import PonderError
-from backends.meters import MeterReading
 from tui.safe_text import printable
 from tui.widgets import stream_gc
 from tui.widgets.meters import MeterLine
 from tui.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:  # Markdown (markdown-it) loads with the first reply, not before the prompt
+    from backends.meters import MeterReading
     from tui.widgets.answer_markdown import AnswerStream
     from tui.widgets.keys_first import KeysFirst
 

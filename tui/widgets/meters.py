@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from textual.content import Content
@@ -12,9 +12,11 @@ from textual.widgets import Static
 
 from backends.local.model_files import EMBEDDED_NAME
 from backends.meter_lines import format_meter_line, format_seconds
-from backends.meters import MeterReading, SessionTotals
 from backends.pricing import format_usd
 from tui.widgets.line import head_and_tail
+
+if TYPE_CHECKING:  # the meters and events load with the first reply
+    from backends.meters import MeterReading, SessionTotals
 
 
 class MeterLine(Static):
