@@ -13,12 +13,14 @@ backend's decode clock) come from ``Finished.timings``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from backends.errors import PonderError
 from backends.events import (
     Finished,
     ReasoningDelta,
@@ -222,7 +224,8 @@ class MessageMeter:
         self.prices = prices
         self.local = local
         self.hardware_cost_per_hour = hardware_rate(hardware_cost_per_hour)
-        self.input_estimate = input_estimate
+        self._input_estimate = input_estimate
+        self._input_texts: tuple[str, ...] | None = None  # counted when first needed
         self._clock = clock
         self._started: float | None = None
         self._first_token: float | None = None
@@ -234,6 +237,10 @@ class MessageMeter:
         # to N characters goes back to the estimate at the last delta boundary within N.
         self._reasoning_marks: list[tuple[int, int]] = [(0, 0)]
         self._est_text = 0
+        # Deltas not estimated yet (is it thinking, its text): counted when a reading needs
+        # them, so a reply whose provider reports final counts never loads the tokenizer.
+        self._unestimated: list[tuple[bool, str]] = []
+        self._thought = False  # any thinking text arrived
         self._exact: Usage | None = None
         self._server: Timings | None = None
         self._provider_cost: float | None = None
@@ -275,6 +282,27 @@ class MessageMeter:
         )
 
     @property
+    def input_estimate(self) -> int | None:
+        """The local count of the prompt (``None``: none); see ``estimate_input_from``."""
+        if self._input_texts is not None:
+            texts, self._input_texts = self._input_texts, None
+            with contextlib.suppress(PonderError):  # no tokenizer: the input stays unknown
+                self._input_estimate = sum(estimate_tokens(text) for text in texts)
+        return self._input_estimate
+
+    @input_estimate.setter
+    def input_estimate(self, value: int | None) -> None:
+        self._input_estimate, self._input_texts = value, None
+
+    def estimate_input_from(self, texts: Iterable[str]) -> None:
+        """Count the prompt ``texts`` locally, but only if a reading needs it.
+
+        A provider that reports the prompt's size makes the count unneeded, and the tokenizer
+        (about 40 MB) is then never loaded.
+        """
+        self._input_estimate, self._input_texts = None, tuple(texts)
+
+    @property
     def finished(self) -> bool:
         """True once the ``Finished`` event was fed."""
         return self._ended is not None
@@ -302,19 +330,30 @@ class MessageMeter:
         now = self._clock()
         if self._first_token is None:
             self._first_token = now
-        tokens = estimate_tokens(event.text)
-        if isinstance(event, ReasoningDelta):
-            self._est_reasoning += tokens
-            chars = self._reasoning_marks[-1][0] + len(event.text)
-            self._reasoning_marks.append((chars, self._est_reasoning))
+        thinking = isinstance(event, ReasoningDelta)
+        self._unestimated.append((thinking, event.text))
+        if thinking:
+            self._thought = True
             if self._first_reasoning is None:
                 self._first_reasoning = now
-        else:
-            self._est_text += tokens
-            if self._first_text is None:
-                self._first_text = now
+        elif self._first_text is None:
+            self._first_text = now
+
+    def _estimates(self) -> tuple[int, int]:
+        """The estimated (thinking, answer) tokens so far: each delta estimated once."""
+        for thinking, text in self._unestimated:
+            tokens = estimate_tokens(text)
+            if thinking:
+                self._est_reasoning += tokens
+                chars = self._reasoning_marks[-1][0] + len(text)
+                self._reasoning_marks.append((chars, self._est_reasoning))
+            else:
+                self._est_text += tokens
+        self._unestimated.clear()
+        return self._est_reasoning, self._est_text
 
     def _rollback(self, keep_chars: int) -> None:
+        self._estimates()
         while len(self._reasoning_marks) > 1 and self._reasoning_marks[-1][0] > keep_chars:
             self._reasoning_marks.pop()
         self._est_reasoning = self._reasoning_marks[-1][1]
@@ -343,12 +382,18 @@ class MessageMeter:
 
     def reading(self) -> MeterReading:
         """Return the meters now (live figures while streaming, final ones after)."""
+        exact = self._exact
+        if (
+            exact is not None
+            and self.finished
+            and (exact.reasoning is not None or not self._thought)
+        ):
+            est_reasoning, est_text = 0, 0  # the provider's final counts stand: no estimate
+        else:
+            est_reasoning, est_text = self._estimates()
+        input_estimate = self.input_estimate if exact is None else None  # else unused
         usage, estimated, input_known = merge_usage(
-            self._exact,
-            self._est_reasoning,
-            self._est_text,
-            self.input_estimate,
-            final=self.finished,
+            exact, est_reasoning, est_text, input_estimate, final=self.finished
         )
         timings = self.timings()
         end = self._ended if self._ended is not None else self._clock()

@@ -235,6 +235,26 @@ def test_finished_without_usage_keeps_the_estimate_marked() -> None:
     )
 
 
+def test_the_prompt_is_counted_locally_only_when_the_provider_does_not_report_it() -> None:
+    clock = FakeClock()
+    prompt = ["You are terse.", "What is two plus two, exactly?"]
+    cut = meter(clock, provider="openai-compat", model="smollm2")
+    cut.estimate_input_from(prompt)
+    feed_at(cut, clock, 0.5, TextDelta("Four"))
+    feed_at(cut, clock, 1.0, Finished(stop_reason=StopReason.INTERRUPTED))
+    assert cut.reading().usage.input == sum(estimate_tokens(text) for text in prompt)
+    assert cut.reading().input_known and "input" in cut.reading().estimated
+
+    reported = meter(clock, provider="openai-compat", model="smollm2")
+    reported.estimate_input_from(text for text in prompt)  # any iterable, read once
+    feed_at(reported, clock, 1.5, TextDelta("Four"))
+    feed_at(reported, clock, 2.0, Finished(StopReason.STOP, usage=Usage(input=21, output=1)))
+    assert reported.reading().usage.input == 21 and not reported.reading().estimated
+    assert reported.input_estimate == sum(estimate_tokens(text) for text in prompt)  # on demand
+    reported.input_estimate = 5  # set outright, as the chat does from its own thread
+    assert reported.input_estimate == 5
+
+
 def test_estimated_cost_for_a_priced_model_is_marked() -> None:
     clock = FakeClock()
     m = meter(clock, input_estimate=1_000)

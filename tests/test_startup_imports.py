@@ -138,3 +138,35 @@ def test_a_sub_command_still_gets_its_parser(tmp_path: Path) -> None:
     )
     modules = loaded(code, tmp_path)
     assert "tui.cli.ask" in modules
+
+
+def test_ask_on_the_local_model_never_loads_the_local_tokenizer(tmp_path: Path) -> None:
+    """llama.cpp reports exact counts: tiktoken's vocabulary (about 40 MB) is never read."""
+    modules = loaded(
+        "import json, sys\n"
+        "import backends.tokens as tokens\n"
+        "from tui.cli.entry import main\n"
+        "assert main(['ask', '--max-tokens', '8', 'What is 2+2?']) == 0\n"
+        "assert tokens._encoding.cache_info().currsize == 0, 'the tokenizer was loaded'\n"
+        "print(json.dumps(sorted(k for k, v in sys.modules.items() if v is not None)))",
+        tmp_path,
+    )
+    assert "tui.cli.compare" not in modules and "tui.cli.eval" not in modules  # not asked for
+    assert "tui.cli.ask" in modules
+
+
+def test_every_sub_command_is_mapped_to_the_module_that_registers_it() -> None:
+    import argparse
+
+    from tui.cli import entry
+
+    for name, module in entry.COMMANDS.items():
+        parser = entry.build_parser(commands=[module])
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        assert name in actions[0].choices, (name, module)
+    every = entry.build_parser(commands=True)
+    actions = [a for a in every._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(actions[0].choices) == set(entry.COMMANDS)
+    assert entry.needs_commands(["ask", "hi"]) == ["tui.cli.ask"]
+    assert entry.needs_commands(["--backend", "x", "export", "1"]) == ["tui.cli.history"]
+    assert entry.needs_commands(["asj"]) is True  # a typo gets every command in its message

@@ -23,7 +23,6 @@ from backends.records import BudgetRecord, error_record, meter_record, reading_u
 from backends.registry import availability, build_backend
 from backends.reply import Reply, collect
 from backends.request import ChatRequest, Message, RequestOptions
-from backends.tokens import estimate_tokens
 from tui.cli.args import non_negative, parse_budget
 from tui.cli.history import add_ask_options, ask_recorder
 from tui.safe_text import from_os, one_line, printable, read_text
@@ -138,11 +137,8 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         budget=Budget(budget_limit, args.min_think),
         options=RequestOptions(max_tokens=max_tokens, temperature=args.temperature, seed=args.seed),
     )
-    meter = MessageMeter.for_backend(
-        backend,
-        PriceBook(settings.prices),
-        input_estimate=sum(estimate_tokens(message.text) for message in messages),
-    )
+    meter = MessageMeter.for_backend(backend, PriceBook(settings.prices))
+    meter.estimate_input_from(message.text for message in messages)
     printer = None if args.json else TerminalPrinter(sys.stdout, sys.stderr)
 
     def on_event(event: StreamEvent) -> None:

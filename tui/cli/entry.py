@@ -26,14 +26,27 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command's parser sets
 # ``run=callable(settings, args) -> int | Coroutine`` through ``set_defaults``.
-COMMAND_MODULES = ["tui.cli.ask", "tui.cli.history", "tui.cli.compare", "tui.cli.eval"]
-COMMAND_MODULES.append("tui.cli.models")  # ponder models (catalogue, list, pull)
+# Each sub-command and the module that registers (and runs) it. A command line that names one
+# imports only that module: ``ponder ask`` does not load the history, compare or eval code.
+COMMANDS = {
+    "ask": "tui.cli.ask",
+    "backends": "tui.cli.ask",
+    "history": "tui.cli.history",
+    "export": "tui.cli.history",
+    "compare": "tui.cli.compare",
+    "eval": "tui.cli.eval",
+    "models": "tui.cli.models",  # ponder models (catalogue, list, pull)
+}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser(*, commands: bool = True, probe: bool = False) -> argparse.ArgumentParser:
+def build_parser(
+    *, commands: bool | Sequence[str] = True, probe: bool = False
+) -> argparse.ArgumentParser:
     """The ``ponder`` parser; ``commands=False`` leaves out the sub-commands (and their imports).
 
-    ``probe``: no ``--help`` and errors raised, not printed (see ``needs_commands``).
+    ``commands`` may instead name the modules whose sub-commands to add (see ``needs_commands``).
+    ``probe``: no ``--help`` and errors raised, not printed.
     """
     import argparse  # not on the plain chat's start path (see main)
 
@@ -49,16 +62,19 @@ def build_parser(*, commands: bool = True, probe: bool = False) -> argparse.Argu
         parser.set_defaults(command=None)
         return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in COMMAND_MODULES if commands is True else commands:
         importlib.import_module(module).register(sub)
     return parser
 
 
-def needs_commands(argv: Sequence[str]) -> bool:
-    """Whether ``argv`` is more than the chat's own options (a sub-command, --help, an error).
+def needs_commands(argv: Sequence[str]) -> bool | list[str]:
+    """The sub-command modules ``argv`` needs: none for the chat, one for a named command.
 
     Plain ``ponder [--backend X] [--config F]`` opens the chat without importing the
     sub-command modules (the headless, history, compare and eval code): start-up stays fast.
+    A named command loads only its own module (less memory and time for ``ponder ask``);
+    anything else (``--help``, a mistyped command, an error) gets every command, so the
+    message lists them all.
     """
     import argparse  # not on the plain chat's start path (see main)
 
@@ -66,7 +82,10 @@ def needs_commands(argv: Sequence[str]) -> bool:
         _, rest = build_parser(commands=False, probe=True).parse_known_args(argv)
     except argparse.ArgumentError:
         return True  # the full parser prints the error
-    return bool(rest)
+    if not rest:
+        return False
+    module = COMMANDS.get(rest[0])
+    return [module] if module is not None else True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
