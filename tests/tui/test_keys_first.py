@@ -18,6 +18,7 @@ from tests.tui.scripted import ScriptedBackend, Step
 from tests.tui.test_long_answer import ANSWER, backend_for
 from tui.widgets import keys_first
 from tui.widgets.answer_markdown import AnswerMarkdown
+from tui.widgets.keys_first import KeysFirst
 from tui.widgets.prompt import PromptInput
 
 DONE = Finished(StopReason.STOP, usage=Usage(input=3, output=4, reasoning=2))
@@ -34,6 +35,15 @@ def record_frames(pilot: Pilot[Any], prompt: PromptInput) -> list[str]:
 
     pilot.app._display = written  # type: ignore[method-assign,assignment]
     return frames
+
+
+async def frozen_clock(pilot: Pilot[Any]) -> tuple[PromptInput, KeysFirst, list[float]]:
+    """The chat's prompt and its KeysFirst on a clock that moves only when ``now[0]`` does."""
+    await backend_ready(pilot)
+    screen = chat(pilot)
+    now = [100.0]
+    screen.keys_first.clock = lambda: now[0]
+    return screen.query_one(PromptInput), screen.keys_first, now
 
 
 async def test_no_answer_step_starts_before_a_typed_key_is_drawn() -> None:
@@ -84,14 +94,8 @@ async def test_a_step_waits_for_the_next_keys_frame_only_while_the_user_types(
     monkeypatch: MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(keys_first, "HOLD_S", 30.0)  # a slow machine never ends the hold early
-    app = app_with(backend_for("short"))
-    async with app.run_test(size=SIZE) as pilot:
-        await backend_ready(pilot)
-        screen = chat(pilot)
-        prompt = screen.query_one(PromptInput)
-        gate = screen.keys_first
-        now = [100.0]
-        gate.clock = lambda: now[0]
+    async with app_with(backend_for("short")).run_test(size=SIZE) as pilot:
+        prompt, gate, now = await frozen_clock(pilot)
 
         gate.typed(prompt)
         prompt.insert("x")  # the key's edit: the next frame draws it
@@ -121,14 +125,8 @@ async def test_a_step_waits_for_the_next_keys_frame_only_while_the_user_types(
 
 
 async def test_thinking_is_redrawn_right_after_a_keys_frame_while_the_user_types() -> None:
-    app = app_with(backend_for("short"))
-    async with app.run_test(size=SIZE) as pilot:
-        await backend_ready(pilot)
-        screen = chat(pilot)
-        prompt = screen.query_one(PromptInput)
-        gate = screen.keys_first
-        now = [100.0]
-        gate.clock = lambda: now[0]
+    async with app_with(backend_for("short")).run_test(size=SIZE) as pilot:
+        prompt, gate, now = await frozen_clock(pilot)
         redrawn: list[str] = []
 
         def redraw() -> None:
