@@ -10,8 +10,11 @@ key it is given (``typed``), and before each step the answer stream asks ``ready
   frame, so it runs in the gap that follows a key rather than when the next one arrives;
 - once the typing pauses for ``HOLD_S``, the answer goes on at its own pace.
 
-The answer is never held more than ``HOLD_S`` after the last key, and nothing is dropped: what
-arrives meanwhile joins the next step. ``bench/stream_render.py`` measures the latency.
+What a timer redraws (the thinking text and its header) asks ``soon`` instead: it runs right
+after the next key's frame while the user types, at once otherwise. The answer waits at most
+``HOLD_S`` for a next key and ``HOLD_S`` for a key's frame, never after Enter (``sent``), and
+nothing is dropped: what arrives meanwhile joins the next step. ``bench/stream_render.py``
+measures the latency.
 """
 
 from __future__ import annotations
