@@ -240,7 +240,6 @@ class MessageMeter:
         # Deltas not estimated yet (is it thinking, its text): counted when a reading needs
         # them, so a reply whose provider reports final counts never loads the tokenizer.
         self._unestimated: list[tuple[bool, str]] = []
-        self._thought = False  # any thinking text arrived
         self._exact: Usage | None = None
         self._server: Timings | None = None
         self._provider_cost: float | None = None
@@ -333,7 +332,6 @@ class MessageMeter:
         thinking = isinstance(event, ReasoningDelta)
         self._unestimated.append((thinking, event.text))
         if thinking:
-            self._thought = True
             if self._first_reasoning is None:
                 self._first_reasoning = now
         elif self._first_text is None:
@@ -386,7 +384,7 @@ class MessageMeter:
         if (
             exact is not None
             and self.finished
-            and (exact.reasoning is not None or not self._thought)
+            and (exact.reasoning is not None or self._first_reasoning is None)  # or none thought
         ):
             est_reasoning, est_text = 0, 0  # the provider's final counts stand: no estimate
         else:
