@@ -75,7 +75,6 @@ class BudgetSlider(Widget):
         super().__init__(id=id)
         self.steps = list(steps) or [0]
         self.value = value
-        self.compact = False
         self.precision = "…"
         self.thinking = ""  # the tooltip over the precision
         self.note = ""
@@ -88,12 +87,10 @@ class BudgetSlider(Widget):
             self.value = value
             self.refresh()
 
-    def on_resize(self, event: events.Resize) -> None:
-        # Small terminals (80x24): no padding between the steps.
-        compact = event.size.width < NARROW
-        if compact != self.compact:
-            self.compact = compact
-            self.refresh()
+    @property
+    def compact(self) -> bool:
+        """Small terminals (80x24): no padding between the steps (redrawn on a resize)."""
+        return self.outer_size.width < NARROW  # the whole widget, padding included
 
     def neighbour(self, direction: int) -> int | None:
         """The step one to the left (-1) or right (+1) of the current value (clamped)."""

@@ -77,7 +77,6 @@ class KeyBar(Widget, can_focus=False):
 
     def __init__(self) -> None:
         super().__init__()
-        self.compact = False
         self._hover: ShownKey | None = None
         self._placed: list[tuple[int, int, ShownKey]] = []  # as last drawn: start, end, key
 
@@ -88,12 +87,10 @@ class KeyBar(Widget, can_focus=False):
         if screen is self.screen:
             self.refresh()
 
-    def on_resize(self, event: events.Resize) -> None:
-        # Small terminals: no padding and no palette key (ctrl+p is on the chat's welcome line).
-        compact = event.size.width < NARROW
-        if compact != self.compact:
-            self.compact = compact
-            self.refresh()
+    @property
+    def compact(self) -> bool:
+        """Small terminals: no padding and no palette key (ctrl+p is on the welcome line)."""
+        return self.outer_size.width < NARROW  # the whole widget, padding included
 
     def keys(self) -> tuple[list[ShownKey], ShownKey | None]:
         """The keys shown now (bindings with ``show``), and the palette's key (or ``None``)."""
