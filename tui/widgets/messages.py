@@ -191,11 +191,14 @@ class AssistantMessage(Vertical):
 
     def _draw_thinking(self) -> None:
         self.thinking.flush()
-        reading = self._reading
-        if self.thinking.display and reading is not None:
+        if self._reading is not None:
+            self._show_thinking_progress(self._reading, done=self.answering)
+
+    def _show_thinking_progress(self, reading: MeterReading, *, done: bool) -> None:
+        if self.thinking.display:
             mark = "~" if "reasoning" in reading.estimated else ""
             self.thinking.set_progress(
-                reading.usage.reasoning, reading.thinking_s, done=self.answering, mark=mark
+                reading.usage.reasoning, reading.thinking_s, done=done, mark=mark
             )
 
     async def finish(self, status: str, reading: MeterReading, *, hidden_text: bool) -> None:
@@ -214,15 +217,10 @@ class AssistantMessage(Vertical):
             self.thinking.display = True
             self.thinking.show_hidden_notice()
             self.thinking.collapsed = not self.keep_thinking_open
-        self._reading = reading
-        self._draw_thinking()  # now, even while the user types: no tick comes after this one
         self._reading = None  # a redraw still waiting for a key's frame only flushes (nothing)
+        self.thinking.flush()  # now, even while the user types: no tick comes after this one
         self.meter.show(reading)
-        if self.thinking.display:
-            mark = "~" if "reasoning" in reading.estimated else ""
-            self.thinking.set_progress(
-                reading.usage.reasoning, reading.thinking_s, done=True, mark=mark
-            )
+        self._show_thinking_progress(reading, done=True)
         # One class update: each re-styles every block of the answer (long answers: many).
         self.update_classes({"-streaming": False, f"-{status}": True})
 

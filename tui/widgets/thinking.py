@@ -37,7 +37,7 @@ class ThinkingPane(Collapsible):
         self._parts: list[str] = []
         self._dirty = False
         self._pieces = [self._body]  # drawn in order; only the last one still grows
-        self._drawn = 0  # characters of ``_parts`` drawn (by the pieces before the last, and it)
+        self._drawn = 0  # how many of ``_parts`` are drawn (by the pieces)
         self._tail = ""  # the last piece's text
 
     def _watch_collapsed(self, collapsed: bool) -> None:
@@ -71,10 +71,9 @@ class ThinkingPane(Collapsible):
         if not self._dirty:
             return
         self._dirty = False
-        raw = "".join(self._parts)
-        self._parts = [raw]
-        self._tail += printable(raw[self._drawn :])  # per character: pieces can be made apart
-        self._drawn = len(raw)
+        # printable() works per character, so the new parts can be made printable on their own
+        self._tail += printable("".join(self._parts[self._drawn :]))
+        self._drawn = len(self._parts)
         while len(self._tail) > PIECE_CHARS and self._body.is_attached:
             cut = self._tail.rfind("\n", 0, PIECE_CHARS)
             if cut < 0:
